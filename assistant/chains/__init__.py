@@ -1,0 +1,1 @@
+"""LCEL chains: question answering (and, later, summaries and fact checks)."""

@@ -1,0 +1,208 @@
+"""The ``assistant`` command: ingest, ask, serve, bench.
+
+A composition root: it builds the settings, the store and the chains and hands them down.
+Domain errors become ``click.ClickException`` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.store import SyncReport
+
+log = logging.getLogger("assistant")
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    try:
+        yield
+    except AssistantError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar with counts and rate, fed by the store's progress callback."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=label, unit="chunk", file=sys.stderr)
+        bar["bar"].update(done - bar["bar"].n)
+
+    try:
+        yield update
+    finally:
+        if "bar" in bar:
+            bar["bar"].close()
+
+
+def _report(report: SyncReport) -> None:
+    for problem in report.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(report.summary())
+
+
+def _ingest(services: Any, paths: list[Path]) -> SyncReport:
+    import threading
+
+    from assistant.ingest import ingest_paths
+
+    cancel = threading.Event()
+    with _progress_bar("Embedding") as progress:
+        try:
+            return ingest_paths(
+                services.store, paths, services.settings.max_file_mb, progress, cancel
+            )
+        except KeyboardInterrupt:
+            # The store marks articles ready one by one; what is not done is redone later.
+            click.echo("Cancelled: the store is consistent; run ingest again to finish.")
+            raise SystemExit(130) from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the assistant is doing.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """A newsroom assistant: questions, answers and sources over a corpus of news articles."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Settings()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Add articles from files or folders (default: the corpus folder) to the store.
+
+    Unchanged articles are skipped, changed ones replaced, and articles of files removed
+    from an ingested folder are removed. Unreadable files are reported and skipped.
+    """
+    from assistant.runtime import build_services
+
+    with _friendly_errors():
+        services = build_services(settings)
+        _report(_ingest(services, list(paths) or [settings.corpus_dir]))
+
+
+@main.command()
+@click.argument("question")
+@click.option("--since", default="", help="Only articles published on or after (YYYY-MM-DD).")
+@click.option("--until", default="", help="Only articles published on or before (YYYY-MM-DD).")
+@click.option("--source", default="", help="Only articles from this source.")
+@click.pass_obj
+def ask(settings: Settings, question: str, since: str, until: str, source: str) -> None:
+    """Answer a question from the articles, streaming, then list the sources."""
+    from assistant.chains.qa import Answer, Token
+    from assistant.runtime import build_services, start_chat
+    from assistant.ui import parse_filters
+
+    with _friendly_errors():
+        filters = parse_filters(since, until, source)
+        services = build_services(settings)
+        _ensure_ingested(services)
+        chat = start_chat(settings, services)
+        try:
+            for event in chat.qa.stream(question, (), filters):
+                if isinstance(event, Token):
+                    click.echo(event.text, nl=False)
+                elif isinstance(event, Answer):
+                    click.echo("\n")
+                    _print_sources(event)
+            click.echo(f"\nAnswered by {chat.backend.label}")
+        finally:
+            chat.close()
+
+
+def _print_sources(answer: Any) -> None:
+    from assistant.ui import excerpt
+
+    numbers = answer.cited or list(range(1, len(answer.passages) + 1))
+    if numbers:
+        click.echo("Sources:" if answer.cited else "Sources (given, none cited):")
+    for number in numbers:
+        p = answer.passages[number - 1]
+        meta = ", ".join(x for x in (p.published, p.source, p.url) if x)
+        click.echo(f"[{number}] {p.title} ({meta})\n    “{excerpt(p)}”")
+
+
+def _ensure_ingested(services: Any) -> None:
+    """A new store is filled from the corpus folder before the first question."""
+    if services.store.count_articles() == 0:
+        click.echo(f"The store is empty: ingesting {services.settings.corpus_dir} …", err=True)
+        _report(_ingest(services, [services.settings.corpus_dir]))
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default: ASSISTANT_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default: ASSISTANT_PORT).")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Start the web app (ingesting the corpus first if the store is empty)."""
+    updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    run_server(settings.model_copy(update=updates))
+
+
+def run_server(settings: Settings) -> None:
+    # Gradio reads this at import: no usage reports leave the machine.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from assistant.runtime import build_services, start_chat
+    from assistant.ui import ChatHandler, build_ui
+
+    with _friendly_errors():
+        services = build_services(settings)
+        _ensure_ingested(services)
+        chat = start_chat(settings, services)
+    try:
+
+        def header() -> str:
+            count = services.store.count_articles()
+            return (
+                f"### Newsroom assistant\n{count} article{'s' if count != 1 else ''} "
+                f"in the corpus · model: **{chat.backend.label}**"
+            )
+
+        def sources() -> list[str]:
+            return sorted({a.source for a in services.store.list_articles() if a.source})
+
+        handler = ChatHandler(lambda: chat.qa, lambda: chat.backend.label)
+        demo = build_ui(handler, header, sources)
+        click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
+        demo.queue(default_concurrency_limit=4).launch(
+            server_name=settings.host, server_port=settings.port, show_error=False
+        )
+    finally:
+        chat.close()
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Articles to ingest and time.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--skip-model", is_flag=True, help="Leave out the chat-model timings.")
+@click.pass_obj
+def bench(settings: Settings, corpus: Path | None, as_json: bool, skip_model: bool) -> None:
+    """Measure ingestion, retrieval and model latency on this machine."""
+    from assistant.bench import run_bench
+
+    with _friendly_errors():
+        run_bench(settings, corpus, as_json=as_json, with_model=not skip_model)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Every setting of the assistant, in one typed class.
+
+This is the only module that reads the environment: each field can be set with an
+``ASSISTANT_<FIELD>`` variable or in a ``.env`` file. The README's settings table is kept in
+step with this class by ``tests/test_docs.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "newsroom-assistant"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", protected_namespaces=()
+    )
+
+    # --- corpus and store -------------------------------------------------------------
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "seeds",
+        description="Folder of articles ingested on start when the store is empty, and by "
+        "`assistant ingest` when no path is given.",
+    )
+    vectorstore_dir: Path = Field(
+        PROJECT_ROOT / "vectorstore",
+        description="Folder of the persistent Chroma store (used when no Chroma URL is set).",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); when set, the "
+        "store lives there instead of in the vectorstore folder.",
+    )
+    collection: str = Field("articles", description="Name of the Chroma collection.")
+    max_file_mb: float = Field(
+        50.0, description="Files larger than this many megabytes are refused at ingest."
+    )
+
+    # --- chunking and embeddings ---------------------------------------------------------
+    chunk_tokens: int = Field(
+        200,
+        ge=32,
+        description="Size of a chunk in tiktoken (cl100k) tokens; kept under the embedding "
+        "model's 256-token window.",
+    )
+    chunk_overlap: int = Field(30, ge=0, description="Tokens shared by consecutive chunks.")
+    embeddings_url: str | None = Field(
+        None,
+        description="OpenAI-compatible server for embeddings (its /v1 URL); unset means the "
+        "bundled offline all-MiniLM-L6-v2.",
+    )
+    embeddings_model: str = Field(
+        "nomic-embed-text", description="Embedding model name used with the embeddings URL."
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where the assembled model files and tiktoken data are cached (outside "
+        "the repository).",
+    )
+
+    # --- chat model ----------------------------------------------------------------------
+    llm_url: str | None = Field(
+        None,
+        description="OpenAI-compatible chat server (its /v1 URL). Unset: Ollama if it "
+        "answers, else the embedded llama.cpp server.",
+    )
+    llm_model: str | None = Field(
+        None,
+        description="Model name to ask the chat server for; unset means the server's first "
+        "listed model.",
+    )
+    llm_api_key: str = Field("not-needed", description="API key sent to the chat server.")
+    ollama_url: str = Field(
+        "http://127.0.0.1:11434/v1", description="Where to look for Ollama when no URL is set."
+    )
+    embedded_model: Literal["qwen2.5-0.5b", "qwen2.5-1.5b"] = Field(
+        "qwen2.5-0.5b", description="Bundled model the embedded server runs."
+    )
+    embedded_context: int = Field(
+        4096, ge=512, description="Context window (tokens) of the embedded model server."
+    )
+    embedded_threads: int | None = Field(
+        None, description="CPU threads of the embedded server; unset means all cores."
+    )
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    answer_tokens: int = Field(
+        400, ge=16, description="Most tokens the model may write in one answer."
+    )
+    request_timeout: float = Field(
+        120.0, gt=0, description="Seconds to wait for the model server before giving up."
+    )
+
+    # --- retrieval and prompting ---------------------------------------------------------
+    top_k: int = Field(6, ge=1, description="Passages retrieved for a question.")
+    context_tokens: int = Field(
+        700,
+        ge=100,
+        description="Token budget for retrieved passages in a prompt; sized so the embedded "
+        "0.5B model starts answering within about 5 s on 2 cores.",
+    )
+    prompts_dir: Path = Field(
+        PROJECT_ROOT / "prompts", description="Folder of the prompt template files."
+    )
+
+    # --- web app -------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Interface the web app binds to.")
+    port: int = Field(7860, description="Port of the web app.")

@@ -1,0 +1,113 @@
+"""Building the assistant's parts from settings: the one place app.py and cli.py share.
+
+Nothing here runs at import time; each builder is called by a composition root.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from assistant.chains.qa import QAChain
+from assistant.chunking import Chunker
+from assistant.config import Settings
+from assistant.embedded import BUNDLED_MODELS, EmbeddedServer, assemble_model
+from assistant.embeddings import embedding_model_id, make_embeddings
+from assistant.errors import ConfigError
+from assistant.models import Backend, discover_backend, make_chat_model
+from assistant.prompts import PromptSet, load_prompts
+from assistant.retrieval import Retriever
+from assistant.store import ArticleStore, open_client
+from assistant.tokens import install_offline_encoding
+
+log = logging.getLogger(__name__)
+
+# Room for the fixed instructions, the question and the cl100k-vs-model token mismatch.
+_PROMPT_OVERHEAD_TOKENS = 600
+# Passages whose cosine similarity to the question is below this are not evidence.
+MIN_RELEVANCE = 0.2
+
+
+@dataclass
+class Services:
+    """What every command needs: the store and how to search it."""
+
+    settings: Settings
+    embeddings: Embeddings
+    store: ArticleStore
+    retriever: Retriever
+    prompts: PromptSet
+
+
+def build_services(settings: Settings) -> Services:
+    install_offline_encoding(settings.cache_dir)
+    prompts = load_prompts(settings.prompts_dir)
+    embeddings = make_embeddings(settings)
+    chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
+    client = open_client(settings.vectorstore_dir, settings.chroma_url)
+    store = ArticleStore(
+        client, embeddings, embedding_model_id(settings), chunker, name=settings.collection
+    )
+    retriever = Retriever(store, embeddings, settings.top_k)
+    return Services(settings, embeddings, store, retriever, prompts)
+
+
+@dataclass
+class ChatRuntime:
+    """A chat model that answers, and the embedded server behind it if there is one."""
+
+    backend: Backend
+    llm: BaseChatModel
+    qa: QAChain
+    server: EmbeddedServer | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def check_budget(settings: Settings) -> None:
+    needed = settings.context_tokens + settings.answer_tokens + _PROMPT_OVERHEAD_TOKENS
+    if needed > settings.embedded_context:
+        raise ConfigError(
+            f"ASSISTANT_CONTEXT_TOKENS ({settings.context_tokens}) + ASSISTANT_ANSWER_TOKENS "
+            f"({settings.answer_tokens}) + {_PROMPT_OVERHEAD_TOKENS} for instructions exceed "
+            f"the model window ASSISTANT_EMBEDDED_CONTEXT ({settings.embedded_context}); "
+            "lower the budgets or raise the window."
+        )
+
+
+def start_chat(settings: Settings, services: Services) -> ChatRuntime:
+    """Find (or start) the chat model and build the chains on it."""
+    check_budget(settings)
+    holder: dict[str, EmbeddedServer] = {}
+
+    def start_embedded() -> tuple[str, str]:
+        model = BUNDLED_MODELS[settings.embedded_model]
+        path = assemble_model(model, settings.cache_dir)
+        server = EmbeddedServer(
+            path,
+            alias=model.alias,
+            context=settings.embedded_context,
+            threads=settings.embedded_threads,
+            log_dir=settings.cache_dir,
+        )
+        holder["server"] = server
+        return server.start(), model.alias
+
+    backend = discover_backend(settings, start_embedded)
+    log.info("Chat model: %s", backend.label)
+    llm = make_chat_model(backend, settings)
+    qa = QAChain(
+        llm,
+        services.retriever.retrieve,
+        services.prompts,
+        context_tokens=settings.context_tokens,
+        min_relevance=MIN_RELEVANCE,
+    )
+    return ChatRuntime(backend, llm, qa, holder.get("server"))

@@ -1,0 +1,396 @@
+"""The article store: chunks and their vectors in Chroma, plus a catalog of articles.
+
+Two Chroma collections, so the same code works on a local folder and on a Chroma server:
+``<name>-chunks`` holds the passages with their vectors and article metadata, and
+``<name>-catalog`` holds one entry per article (its content hash, file of origin and state).
+The catalog makes re-ingesting cheap (an unchanged article is recognised by its hash without
+touching its chunks) and keeps the store consistent if ingestion stops half-way: an article
+is marked ``pending`` before its chunks are written and ``ready`` after, and a pending
+article is redone by the next sync.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from langchain_core.embeddings import Embeddings
+
+from assistant.chunking import Chunk, Chunker
+from assistant.corpus import Article, LoadResult
+from assistant.errors import ConfigError, LoadError
+
+ProgressCallback = Callable[[int, int], None]
+
+_EMBED_BATCH = 64
+# Chroma limits how many records one call may carry; stay well below it.
+_WRITE_BATCH = 2000
+# Catalog entries need a vector; a constant one is never searched.
+_CATALOG_VECTOR = [1.0]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with what a citation needs."""
+
+    chunk_id: str
+    article_id: str
+    index: int
+    text: str
+    title: str
+    published: str
+    source: str
+    url: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    id: str
+    title: str
+    published: str
+    source: str
+    url: str
+    chunks: int
+    origin: str
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    problems: list[LoadError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded "
+            f"in {self.seconds:.1f} s"
+        )
+        if self.problems:
+            text += f"; {len(self.problems)} problem(s)"
+        if self.cancelled:
+            text += " (cancelled: the rest is done on the next run)"
+        return text
+
+
+def open_client(vectorstore_dir: Path, chroma_url: str | None) -> Any:
+    """A Chroma client: a server when a URL is given, else a folder on disk."""
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    vectorstore_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(vectorstore_dir), settings=settings)
+
+
+def _under_any(origin: str, roots: Sequence[Path]) -> bool:
+    path = Path(origin)
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _batched(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ArticleStore:
+    def __init__(
+        self,
+        client: Any,
+        embeddings: Embeddings,
+        embedding_model_id: str,
+        chunker: Chunker,
+        name: str = "articles",
+    ) -> None:
+        self.embeddings = embeddings
+        self.chunker = chunker
+        self._lock = threading.Lock()
+        self.chunks = client.get_or_create_collection(
+            f"{name}-chunks",
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": embedding_model_id},
+        )
+        stored_model = (self.chunks.metadata or {}).get("embedding_model")
+        if stored_model != embedding_model_id:
+            raise ConfigError(
+                f"The store's vectors were made with '{stored_model}', not with "
+                f"'{embedding_model_id}'. Point ASSISTANT_VECTORSTORE_DIR at a new folder "
+                "(or use another ASSISTANT_COLLECTION) and ingest again."
+            )
+        self.catalog = client.get_or_create_collection(f"{name}-catalog", embedding_function=None)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def count_articles(self) -> int:
+        return int(self.catalog.count())
+
+    def count_chunks(self) -> int:
+        return int(self.chunks.count())
+
+    def _catalog_entries(self) -> dict[str, dict[str, Any]]:
+        got = self.catalog.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def list_articles(self) -> list[ArticleInfo]:
+        infos = [
+            ArticleInfo(
+                id=i,
+                title=str(m.get("title", "")),
+                published=str(m.get("published", "")),
+                source=str(m.get("source", "")),
+                url=str(m.get("url", "")),
+                chunks=int(m.get("chunks", 0)),
+                origin=str(m.get("origin", "")),
+            )
+            for i, m in self._catalog_entries().items()
+            if m.get("state") == "ready"
+        ]
+        return sorted(infos, key=lambda a: (a.published, a.title), reverse=True)
+
+    def search(
+        self, query_vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[Passage]:
+        """Nearest chunks by cosine similarity, best first."""
+        if self.chunks.count() == 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[list(query_vector)],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            _passage(cid, doc, meta, 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                got["ids"][0],
+                (got["documents"] or [[]])[0],
+                (got["metadatas"] or [[]])[0],
+                (got["distances"] or [[]])[0],
+                strict=True,
+            )
+        ]
+
+    def article_passages(self, article_id: str) -> list[Passage]:
+        """Every chunk of one article, in reading order."""
+        got = self.chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        passages = [
+            _passage(cid, doc, meta, 0.0)
+            for cid, doc, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(passages, key=lambda p: p.index)
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def sync(
+        self,
+        loaded: LoadResult,
+        roots: Sequence[Path],
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncReport:
+        """Make the store hold exactly the loaded articles for the files under ``roots``.
+
+        Unchanged articles are skipped, changed ones replaced, and articles whose file
+        under a root is gone are removed. Articles of a file that had a problem are kept,
+        so a file that became unreadable never costs what was stored from it.
+        """
+        with self._lock:
+            return self._sync(loaded, [r.resolve() for r in roots], progress, cancel)
+
+    def _sync(
+        self,
+        loaded: LoadResult,
+        roots: Sequence[Path],
+        progress: ProgressCallback | None,
+        cancel: threading.Event | None,
+    ) -> SyncReport:
+        started = time.perf_counter()
+        report = SyncReport(problems=list(loaded.problems))
+        catalog = self._catalog_entries()
+
+        latest: dict[str, Article] = {}
+        for article in loaded.articles:
+            if article.id in latest and latest[article.id].origin != article.origin:
+                report.problems.append(
+                    LoadError(article.origin, f"repeats the article id '{article.id}'; kept last")
+                )
+            latest[article.id] = article
+
+        changed: list[Article] = []
+        for article in latest.values():
+            entry = catalog.get(article.id)
+            if entry and entry.get("state") == "ready" and entry.get("hash") == self._hash(article):
+                report.unchanged += 1
+            else:
+                changed.append(article)
+                if entry:
+                    report.updated += 1
+                else:
+                    report.added += 1
+
+        gone = [
+            article_id
+            for article_id, entry in catalog.items()
+            if article_id not in latest
+            and _under_any(str(entry.get("origin", "")), roots)
+            and str(entry.get("origin", "")) not in loaded.failed_origins
+        ]
+        if gone:
+            self._delete_articles(gone)
+            report.removed = len(gone)
+
+        if changed:
+            self._mark_pending(changed)
+            self._delete_chunks(
+                [a.id for a in changed if a.id in catalog]  # new articles have no chunks
+            )
+            report.chunks_embedded, report.cancelled = self._index(changed, progress, cancel)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _hash(self, article: Article) -> str:
+        return f"{article.content_hash}:{self.chunker.signature}"
+
+    def _catalog_metadata(self, article: Article, state: str, chunks: int) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "title": article.title,
+            "published": article.published_iso,
+            "source": article.source,
+            "url": article.url,
+            "author": article.author,
+            "origin": article.origin,
+            "hash": self._hash(article),
+            "state": state,
+            "chunks": chunks,
+        }
+        if article.published:
+            meta["day"] = int(article.published.strftime("%Y%m%d"))
+        return meta
+
+    def _mark_pending(self, articles: Sequence[Article]) -> None:
+        for batch in _batched(articles, _WRITE_BATCH):
+            self.catalog.upsert(
+                ids=[a.id for a in batch],
+                embeddings=[_CATALOG_VECTOR] * len(batch),
+                documents=[a.title for a in batch],
+                metadatas=[self._catalog_metadata(a, "pending", 0) for a in batch],
+            )
+
+    def _delete_chunks(self, article_ids: Sequence[str]) -> None:
+        for batch in _batched(article_ids, 500):
+            self.chunks.delete(where={"article_id": {"$in": list(batch)}})
+
+    def _delete_articles(self, article_ids: Sequence[str]) -> None:
+        # Chunks first: a catalog entry without chunks is redone, chunks without an entry
+        # would be orphans.
+        self._delete_chunks(article_ids)
+        for batch in _batched(article_ids, _WRITE_BATCH):
+            self.catalog.delete(ids=list(batch))
+
+    def _index(
+        self,
+        articles: Sequence[Article],
+        progress: ProgressCallback | None,
+        cancel: threading.Event | None,
+    ) -> tuple[int, bool]:
+        """Chunk, embed and store; an article turns ``ready`` once all its chunks are in."""
+        by_id = {a.id: a for a in articles}
+        pieces: list[Chunk] = [c for a in articles for c in self.chunker.split(a)]
+        remaining = {a.id: 0 for a in articles}
+        for piece in pieces:
+            remaining[piece.article_id] += 1
+        total = dict(remaining)
+        # Articles with no text after cleaning are ready at once.
+        self._mark_ready([by_id[k] for k, v in remaining.items() if v == 0], total)
+
+        done = 0
+        if progress:
+            progress(0, len(pieces))
+        for batch in _batched(pieces, _EMBED_BATCH):
+            if cancel is not None and cancel.is_set():
+                return done, True
+            vectors = self.embeddings.embed_documents([c.text for c in batch])
+            self.chunks.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors,
+                documents=[c.text for c in batch],
+                metadatas=[_chunk_metadata(by_id[c.article_id], c) for c in batch],
+            )
+            finished = []
+            for piece in batch:
+                remaining[piece.article_id] -= 1
+                if remaining[piece.article_id] == 0:
+                    finished.append(by_id[piece.article_id])
+            self._mark_ready(finished, total)
+            done += len(batch)
+            if progress:
+                progress(done, len(pieces))
+        return done, False
+
+    def _mark_ready(self, articles: Sequence[Article], chunk_counts: dict[str, int]) -> None:
+        if not articles:
+            return
+        self.catalog.upsert(
+            ids=[a.id for a in articles],
+            embeddings=[_CATALOG_VECTOR] * len(articles),
+            documents=[a.title for a in articles],
+            metadatas=[self._catalog_metadata(a, "ready", chunk_counts[a.id]) for a in articles],
+        )
+
+    def remove_article(self, article_id: str) -> bool:
+        with self._lock:
+            if not self.catalog.get(ids=[article_id], include=[])["ids"]:
+                return False
+            self._delete_articles([article_id])
+            return True
+
+
+def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "article_id": article.id,
+        "index": chunk.index,
+        "title": article.title,
+        "published": article.published_iso,
+        "source": article.source,
+        "url": article.url,
+    }
+    if article.published:
+        # A number, so Chroma can filter date ranges with $gte / $lte.
+        meta["day"] = int(article.published.strftime("%Y%m%d"))
+    return meta
+
+
+def _passage(chunk_id: str, text: str | None, meta: Any, score: float) -> Passage:
+    meta = meta or {}
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=str(meta.get("article_id", "")),
+        index=int(meta.get("index", 0)),
+        text=text or "",
+        title=str(meta.get("title", "")),
+        published=str(meta.get("published", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        score=score,
+    )

@@ -1,0 +1,158 @@
+"""The Gradio web app. Handlers are plain functions of their inputs, testable without a
+browser; ``build_ui`` only lays them out."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from assistant.chains.qa import Answer, QAChain, Retrieved, Token, Turn
+from assistant.corpus import parse_date
+from assistant.errors import AssistantError
+from assistant.retrieval import Filters
+from assistant.store import Passage
+
+log = logging.getLogger(__name__)
+
+ALL_SOURCES = "All sources"
+_EXCERPT_CHARS = 220
+
+
+def _text_of(content: Any) -> str:
+    """Gradio message content is a string, or a list of parts in newer versions."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_text_of(part) for part in content)
+    return ""
+
+
+def history_to_turns(history: Sequence[dict[str, Any]]) -> list[Turn]:
+    """Pair up Gradio's messages into (question, answer) turns, sources stripped."""
+    turns: list[Turn] = []
+    pending: str | None = None
+    for message in history:
+        role, text = message.get("role"), _text_of(message.get("content"))
+        if role == "user":
+            pending = text
+        elif role == "assistant" and pending is not None:
+            turns.append((pending, text.split("\n\n**Sources**", 1)[0]))
+            pending = None
+    return turns
+
+
+def escape(text: str) -> str:
+    """Article text and model output are shown as text: no live HTML, no Markdown tricks."""
+    return html.escape(text, quote=False)
+
+
+def excerpt(passage: Passage) -> str:
+    text = " ".join(passage.text.split())
+    if len(text) > _EXCERPT_CHARS:
+        text = text[:_EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    return text
+
+
+def format_sources(answer: Answer) -> str:
+    """Markdown list of the passages an answer cites (or, if it cites none, of those it
+    was given), each with its title, date, source and the passage itself."""
+    if not answer.passages:
+        return ""
+    numbers = answer.cited or list(range(1, len(answer.passages) + 1))
+    heading = "**Sources**" if answer.cited else "**Sources** (passages given; none cited)"
+    lines = [heading]
+    for number in numbers:
+        p = answer.passages[number - 1]
+        meta = " · ".join(x for x in (p.published, p.source) if x)
+        title = escape(p.title) or "Untitled"
+        link = f" · [link]({p.url})" if p.url.startswith(("http://", "https://")) else ""
+        lines.append(f"[{number}] **{title}** ({escape(meta)}){link}\n> {escape(excerpt(p))}")
+    return "\n\n".join(lines)
+
+
+def parse_filters(since: str, until: str, source: str) -> Filters:
+    """Form fields to filters; a date that cannot be read is an error naming the field."""
+    parsed: dict[str, date | None] = {}
+    for name, value in (("Since", since), ("Until", until)):
+        value = (value or "").strip()
+        parsed[name] = parse_date(value) if value else None
+        if value and parsed[name] is None:
+            raise AssistantError(f"'{name}' must be a date like 2024-03-25, not {value!r}.")
+    chosen = source if source and source != ALL_SOURCES else None
+    return Filters(since=parsed["Since"], until=parsed["Until"], source=chosen)
+
+
+class ChatHandler:
+    def __init__(self, qa: Callable[[], QAChain], backend_label: Callable[[], str]) -> None:
+        # Callables, so the handler always uses the current chain (a restarted server
+        # brings a new one).
+        self.qa = qa
+        self.backend_label = backend_label
+
+    def respond(
+        self,
+        message: str,
+        history: Sequence[dict[str, Any]],
+        since: str = "",
+        until: str = "",
+        source: str = ALL_SOURCES,
+    ) -> Iterator[str]:
+        """Yield the growing answer, then the answer with its sources under it."""
+        if not message or not message.strip():
+            yield "Ask a question about the articles."
+            return
+        text = ""
+        try:
+            filters = parse_filters(since, until, source)
+            for event in self.qa().stream(message.strip(), history_to_turns(history), filters):
+                if isinstance(event, Retrieved):
+                    yield "_Searching the articles…_"
+                elif isinstance(event, Token):
+                    text += event.text
+                    yield escape(text)
+                elif isinstance(event, Answer):
+                    footer = f"_Answered by {escape(self.backend_label())}_"
+                    parts = (escape(event.text), format_sources(event), footer)
+                    yield "\n\n".join(x for x in parts if x)
+        except AssistantError as exc:
+            yield "\n\n".join(x for x in (escape(text), f"⚠️ {escape(str(exc))}") if x)
+        except Exception as exc:  # the page must show a message, never a stack trace
+            log.exception("Chat failed")
+            yield f"⚠️ Something went wrong while answering ({type(exc).__name__}). See the log."
+
+
+def build_ui(
+    handler: ChatHandler,
+    header: Callable[[], str],
+    sources: Callable[[], list[str]],
+) -> Any:
+    import gradio as gr
+
+    with gr.Blocks(title="Newsroom assistant") as demo:
+        status = gr.Markdown(header())
+        with gr.Accordion("Filters", open=False):
+            with gr.Row():
+                since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
+                until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
+                source = gr.Dropdown(
+                    choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
+                )
+        gr.ChatInterface(
+            handler.respond,
+            chatbot=gr.Chatbot(
+                height=520,
+                label="Chat",
+                sanitize_html=True,
+                placeholder="Ask about the news in the corpus, e.g. "
+                "“Who did Zelenskyy speak with, and what did they agree?”",
+            ),
+            additional_inputs=[since, until, source],
+            api_name="chat",
+        )
+        demo.load(header, outputs=status)
+    return demo
