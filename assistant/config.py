@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="Token budget for retrieved passages in a prompt; sized so the embedded "
         "0.5B model starts answering within about 5 s on 2 cores.",
     )
+    min_relevance: float = Field(
+        0.2,
+        ge=-1.0,
+        le=1.0,
+        description="Passages less similar than this (cosine) to the question are not used; "
+        "with none left the assistant says the articles do not cover it.",
+    )
     prompts_dir: Path = Field(
         PROJECT_ROOT / "prompts", description="Folder of the prompt template files."
     )

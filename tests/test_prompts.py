@@ -44,7 +44,7 @@ def test_missing_variable_is_named(copy: Path) -> None:
 
 def test_missing_file_is_named(copy: Path) -> None:
     (copy / "condense_system.txt").unlink()
-    with pytest.raises(PromptError, match="condense_system.txt is missing"):
+    with pytest.raises(PromptError, match=r"condense_system\.txt is missing"):
         load_prompts(copy)
 
 

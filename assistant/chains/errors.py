@@ -27,8 +27,7 @@ def model_errors() -> Iterator[None]:
         ) from exc
     except openai.APIStatusError as exc:
         raise ModelUnavailableError(
-            f"The model server answered with an error ({exc.status_code}): "
-            f"{str(exc.message)[:200]}"
+            f"The model server answered with an error ({exc.status_code}): {str(exc.message)[:200]}"
         ) from exc
     except httpx.HTTPError as exc:
         raise ModelUnavailableError(f"The model server failed: {exc}") from exc

@@ -1,0 +1,120 @@
+"""The chat handler as a plain function: streaming, sources, filters and failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.chains.qa import QAChain
+from assistant.config import PROJECT_ROOT
+from assistant.errors import ModelUnavailableError
+from assistant.prompts import load_prompts
+from assistant.retrieval import Filters
+from assistant.store import Passage
+from assistant.ui import ALL_SOURCES, ChatHandler, history_to_turns, parse_filters
+
+SEED_PASSAGE = Passage(
+    chunk_id="c1",
+    article_id="a1",
+    index=0,
+    text="Zelenskyy and <b>Sánchez</b> agreed to accelerate a security agreement.",
+    title="Zelenskyy and Sánchez talk",
+    published="2024-03-25",
+    source="seed.txt",
+    url="",
+    score=0.7,
+)
+
+
+def handler_for(responses: list[str], seen: list[Any] | None = None) -> ChatHandler:
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        if seen is not None:
+            seen.append((query, filters))
+        return [SEED_PASSAGE]
+
+    chain = QAChain(
+        FakeListChatModel(responses=responses),
+        retrieve,
+        load_prompts(PROJECT_ROOT / "prompts"),
+        800,
+        0.2,
+    )
+    return ChatHandler(lambda: chain, lambda: "fake · test-model")
+
+
+def test_answer_grows_then_ends_with_sources_and_backend(cache_dir: object) -> None:
+    outputs = list(handler_for(["He spoke with Pedro Sánchez [1]."]).respond("Who?", []))
+    assert len(outputs) > 3
+    grown = [o for o in outputs if o.startswith("He")]
+    assert len(grown[0]) < len(grown[-2])  # streamed
+    final = outputs[-1]
+    assert final.startswith("He spoke with Pedro Sánchez [1].")
+    assert "**Sources**" in final and "Zelenskyy and Sánchez talk" in final
+    assert "2024-03-25" in final and "seed.txt" in final
+    assert "&lt;b&gt;Sánchez&lt;/b&gt;" in final  # article text is shown as text
+    assert final.rstrip().endswith("_Answered by fake · test-model_")
+
+
+def test_history_and_filters_reach_the_chain(cache_dir: object) -> None:
+    seen: list[Any] = []
+    handler = handler_for(
+        ["Sánchez and Zelenskyy discussed air defence.", "Air defence [1]."], seen
+    )
+    history = [
+        {"role": "user", "content": "Who did Zelenskyy speak with?"},
+        {"role": "assistant", "content": "Sánchez [1].\n\n**Sources**\n\n[1] ..."},
+    ]
+    list(handler.respond("What else did they discuss?", history, "2024-03-01", "", "seed.txt"))
+    query, filters = seen[0]
+    assert query.startswith("Sánchez and Zelenskyy discussed air defence.")
+    assert filters.since.isoformat() == "2024-03-01" and filters.source == "seed.txt"
+
+
+def test_history_pairs_turns_without_sources() -> None:
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "Q1"}]},
+        {"role": "assistant", "content": "A1\n\n**Sources**\n\n[1] x"},
+        {"role": "user", "content": "Q2"},
+    ]
+    assert history_to_turns(history) == [("Q1", "A1")]
+
+
+def test_bad_date_filter_is_a_clear_message(cache_dir: object) -> None:
+    [output] = list(handler_for(["unused"]).respond("Who?", [], "March", "", ALL_SOURCES))
+    assert "'Since' must be a date like 2024-03-25" in output
+
+
+def test_parse_filters_all_sources_means_none() -> None:
+    assert parse_filters("", "2024-01-31", ALL_SOURCES) == Filters(
+        until=parse_filters("", "2024-01-31", "").until
+    )
+    assert parse_filters("", "", ALL_SOURCES).source is None
+
+
+class BrokenChain:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        raise self.error
+        yield  # pragma: no cover
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            ModelUnavailableError("The model server cannot be reached"),
+            "⚠️ The model server cannot be reached",
+        ),
+        (RuntimeError("boom"), "⚠️ Something went wrong while answering (RuntimeError)"),
+    ],
+)
+def test_failures_become_messages_not_tracebacks(error: Exception, expected: str) -> None:
+    handler = ChatHandler(lambda: BrokenChain(error), lambda: "x")  # type: ignore[arg-type,return-value]
+    outputs = list(handler.respond("Who?", []))
+    assert outputs[-1].startswith(expected)
+    assert "Traceback" not in outputs[-1]
