@@ -1,0 +1,95 @@
+"""End to end: the real embedded model server, the real store, the seed article."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from assistant.chains.qa import Answer, Retrieved, Token
+from assistant.config import Settings
+from assistant.ingest import ingest_paths
+from assistant.runtime import ChatRuntime, Services, build_services, start_chat
+from assistant.ui import ChatHandler
+from tests.conftest import SEED_DIR
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, ChatRuntime]]:
+    folder = tmp_path_factory.mktemp("e2e")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        vectorstore_dir=folder / "store",
+        corpus_dir=SEED_DIR,
+        llm_url=None,
+        # Nothing answers here, so the embedded server is the one that starts.
+        ollama_url="http://127.0.0.1:9/v1",
+        temperature=0.0,
+    )
+    services = build_services(settings)
+    ingest_paths(services.store, [SEED_DIR], settings.max_file_mb)
+    chat = start_chat(settings, services)
+    yield services, chat
+    chat.close()
+
+
+def test_embedded_backend_is_used(runtime: tuple[Services, ChatRuntime]) -> None:
+    _, chat = runtime
+    assert chat.backend.kind == "embedded"
+    assert "qwen2.5-0.5b" in chat.backend.label.lower()
+    assert chat.server is not None and chat.server.is_alive()
+
+
+def test_who_did_zelenskyy_speak_with(runtime: tuple[Services, ChatRuntime]) -> None:
+    _, chat = runtime
+    events = list(chat.qa.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
+    assert isinstance(events[0], Retrieved) and events[0].passages
+    assert sum(isinstance(e, Token) for e in events) > 3  # streamed
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert "Sánchez" in answer.text or "Sanchez" in answer.text
+    cited = answer.cited_passages
+    assert cited, f"no citation in {answer.text!r}"
+    assert all(p.published == "2024-03-25" for p in cited)
+    assert all(p.article_id == answer.passages[0].article_id for p in cited)
+
+
+def test_unrelated_question_is_not_answered_from_general_knowledge(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    _, chat = runtime
+    answer = list(chat.qa.stream("What is the boiling point of water on Mars?"))[-1]
+    assert isinstance(answer, Answer)
+    assert answer.passages == [] and "nothing" in answer.text.lower()
+
+
+def test_follow_up_through_the_chat_handler(runtime: tuple[Services, ChatRuntime]) -> None:
+    _, chat = runtime
+    handler = ChatHandler(lambda: chat.qa, lambda: chat.backend.label)
+    first = list(handler.respond("Who did Zelenskyy speak with?", []))[-1]
+    history = [
+        {"role": "user", "content": "Who did Zelenskyy speak with?"},
+        {"role": "assistant", "content": first},
+    ]
+    second = list(handler.respond("What else did they discuss?", history))[-1]
+    assert "**Sources**" in second
+    assert "2024-03-25" in second
+    lowered = second.lower()
+    assert any(w in lowered for w in ("air defen", "summit", "security", "eu")), second
+
+
+def test_a_dead_server_gives_a_message_not_a_traceback(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    _, chat = runtime
+    assert chat.server is not None
+    chat.server.stop()
+    try:
+        handler = ChatHandler(lambda: chat.qa, lambda: chat.backend.label)
+        output = list(handler.respond("Who did Zelenskyy speak with?", []))[-1]
+        assert output.startswith("⚠️") and "model server" in output
+    finally:
+        chat.server.start()
