@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -162,6 +163,9 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 def run_server(settings: Settings) -> None:
     # Gradio reads this at import: no usage reports leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # SIGTERM would end the process without running `finally` blocks or exit hooks, leaving
+    # the embedded model server behind: turn it into a normal exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from assistant.runtime import build_services, start_chat
     from assistant.ui import ChatHandler, build_ui
 

@@ -275,6 +275,18 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
             process.kill()
 
 
+def _terminate(process: subprocess.Popen[bytes], grace: float) -> None:
+    if process.poll() is not None:
+        return
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        log.warning("The embedded model server ignored SIGTERM; killing it.")
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
 class EmbeddedServer:
     """llama-cpp-python's OpenAI-compatible server on a GGUF file, as a child process.
 
@@ -385,7 +397,7 @@ class EmbeddedServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        atexit.register(self.stop)
+        atexit.register(self._at_exit)
         try:
             self._wait_until_ready()
         except BaseException:
@@ -419,15 +431,14 @@ class EmbeddedServer:
             process, self._process = self._process, None
             if process is None:
                 return
-            atexit.unregister(self.stop)
-            if process.poll() is None:
-                _signal_group(process, signal.SIGTERM)
-                try:
-                    process.wait(timeout=self.stop_grace)
-                except subprocess.TimeoutExpired:
-                    log.warning("The embedded model server ignored SIGTERM; killing it.")
-                    _signal_group(process, signal.SIGKILL)
-                    process.wait()
+            atexit.unregister(self._at_exit)
+            _terminate(process, self.stop_grace)
+
+    def _at_exit(self) -> None:
+        # Without the lock: a daemon thread may hold it mid-start, and exit must not wait.
+        process = self._process
+        if process is not None:
+            _terminate(process, self.stop_grace)
 
     def _wait_until_ready(self) -> None:
         assert self._process is not None

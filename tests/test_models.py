@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from assistant.config import Settings
 from assistant.embedded import free_port
@@ -47,7 +48,10 @@ class FakeServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for one.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:
@@ -195,7 +199,7 @@ def test_chat_model_settings(settings: Settings) -> None:
     assert (llm.openai_api_base, llm.model_name) == EMBEDDED
     assert (llm.temperature, llm.max_tokens, llm.request_timeout) == (0.3, 77, 9.0)
     assert llm.max_retries == 0 and llm.streaming
-    assert llm.openai_api_key is not None
+    assert isinstance(llm.openai_api_key, SecretStr)
     assert llm.openai_api_key.get_secret_value() == settings.llm_api_key
     # llama-cpp-python's server reads max_tokens; OpenAI's API reads max_completion_tokens.
     payload = llm._get_request_payload([("user", "hi")])
