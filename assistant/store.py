@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,29 +326,48 @@ class ArticleStore:
         # Articles with no text after cleaning are ready at once.
         self._mark_ready([by_id[k] for k, v in remaining.items() if v == 0], total)
 
-        done = 0
         if progress:
             progress(0, len(pieces))
-        for batch in _batched(pieces, self.embed_batch):
-            if cancel is not None and cancel.is_set():
-                return done, True
-            vectors = self.embeddings.embed_documents([c.text for c in batch])
-            self.chunks.upsert(
-                ids=[c.id for c in batch],
-                embeddings=vectors,
-                documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(by_id[c.article_id], c) for c in batch],
-            )
-            finished = []
-            for piece in batch:
-                remaining[piece.article_id] -= 1
-                if remaining[piece.article_id] == 0:
-                    finished.append(by_id[piece.article_id])
-            self._mark_ready(finished, total)
-            done += len(batch)
-            if progress:
-                progress(done, len(pieces))
-        return done, False
+        # Writing a batch overlaps with embedding the next one (the model and Chroma both
+        # release the GIL). One writer, one write in flight: batches land in order, and an
+        # article is marked ready only after all its chunks are written.
+        done = 0
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future[None] | None = None
+            for batch in _batched(pieces, self.embed_batch):
+                if cancel is not None and cancel.is_set():
+                    break
+                vectors = self.embeddings.embed_documents([c.text for c in batch])
+                if pending is not None:
+                    pending.result()  # surface a failed write before going on
+                finished = []
+                for piece in batch:
+                    remaining[piece.article_id] -= 1
+                    if remaining[piece.article_id] == 0:
+                        finished.append(by_id[piece.article_id])
+                pending = writer.submit(self._write_batch, batch, vectors, by_id, finished, total)
+                done += len(batch)
+                if progress:
+                    progress(done, len(pieces))
+            if pending is not None:
+                pending.result()
+        return done, done < len(pieces)
+
+    def _write_batch(
+        self,
+        batch: Sequence[Chunk],
+        vectors: list[list[float]],
+        by_id: dict[str, Article],
+        finished: Sequence[Article],
+        chunk_counts: dict[str, int],
+    ) -> None:
+        self.chunks.upsert(
+            ids=[c.id for c in batch],
+            embeddings=vectors,
+            documents=[c.text for c in batch],
+            metadatas=[_chunk_metadata(by_id[c.article_id], c) for c in batch],
+        )
+        self._mark_ready(finished, chunk_counts)
 
     def _mark_ready(self, articles: Sequence[Article], chunk_counts: dict[str, int]) -> None:
         if not articles:
