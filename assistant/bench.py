@@ -37,7 +37,7 @@ from assistant.embeddings import embedding_model_id, make_embeddings
 from assistant.ingest import ingest_paths
 from assistant.prompts import load_prompts
 from assistant.retrieval import Retriever
-from assistant.store import ArticleStore, open_client
+from assistant.store import ArticleStore, open_store
 from assistant.tokens import count_tokens, install_offline_encoding
 
 TYPICAL_QUESTION = "Who did Zelenskyy speak with, and what did they agree?"
@@ -108,11 +108,9 @@ def bench_ingest(
         subset_file = _write_subset(articles, Path(tmp))
         for round_ in range(rounds):
             raw.append(len(texts) / _timed(lambda: embeddings.embed_documents(texts)))
-            store = ArticleStore(
-                open_client(Path(tmp) / f"store{round_}", None),
-                embeddings,
-                embedding_model_id(settings),
-                chunker,
+            folder = Path(tmp) / f"store{round_}"
+            store = open_store(
+                folder, None, folder, embeddings, embedding_model_id(settings), chunker
             )
             seconds = _timed(
                 lambda s=store: ingest_paths(s, [subset_file], settings.max_file_mb)  # type: ignore[misc]
@@ -134,9 +132,7 @@ def _bench_store(settings: Settings, corpus: Sequence[Path]) -> ArticleStore:
     folder = settings.cache_dir / "bench-stores" / key
     embeddings = make_embeddings(settings)
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
-    return ArticleStore(
-        open_client(folder, None), embeddings, embedding_model_id(settings), chunker
-    )
+    return open_store(folder, None, folder, embeddings, embedding_model_id(settings), chunker)
 
 
 def bench_store_ops(

@@ -107,15 +107,21 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
 @click.option("--since", default="", help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", default="", help="Only articles published on or before (YYYY-MM-DD).")
 @click.option("--source", default="", help="Only articles from this source.")
+@click.option(
+    "--as-of",
+    default="",
+    help="Ask as on this day (YYYY-MM-DD): later articles are left out, and "
+    "'this week' means the week before it.",
+)
 @click.pass_obj
-def ask(settings: Settings, question: str, since: str, until: str, source: str) -> None:
+def ask(settings: Settings, question: str, since: str, until: str, source: str, as_of: str) -> None:
     """Answer a question from the articles, streaming, then list the sources."""
     from assistant.chains.qa import Answer, Token
     from assistant.runtime import build_services, start_chat
     from assistant.ui import parse_filters
 
     with _friendly_errors():
-        filters = parse_filters(since, until, source)
+        filters = parse_filters(since, until, source, as_of)
         services = build_services(settings)
         _ensure_ingested(services)
         chat = start_chat(settings, services)
@@ -193,6 +199,35 @@ def run_server(settings: Settings) -> None:
         )
     finally:
         chat.close()
+
+
+@main.group(name="eval")
+def eval_group() -> None:
+    """Measure the assistant on benchmark data."""
+
+
+@eval_group.command(name="retrieval")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl and questions.jsonl.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
+    """Hit@k and MRR@10 of hybrid retrieval, with dense and BM25 baselines."""
+    import json
+
+    from assistant.eval_retrieval import eval_store_folder, evaluate_retrieval, format_retrieval
+    from assistant.runtime import build_services
+
+    with _friendly_errors():
+        folder = eval_store_folder(settings.cache_dir, data)
+        services = build_services(settings.model_copy(update={"vectorstore_dir": folder}))
+        click.echo(f"Store: {folder}", err=True)
+        results = evaluate_retrieval(services.store, data, settings.top_k, settings.max_file_mb)
+        click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
 
 
 @main.command()

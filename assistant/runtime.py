@@ -19,7 +19,7 @@ from assistant.embeddings import embedding_model_id, make_embeddings
 from assistant.errors import ConfigError
 from assistant.prompts import PromptSet, load_prompts
 from assistant.retrieval import Retriever
-from assistant.store import ArticleStore, open_client
+from assistant.store import ArticleStore, open_store
 from assistant.tokens import install_offline_encoding
 
 if TYPE_CHECKING:
@@ -48,9 +48,14 @@ def build_services(settings: Settings) -> Services:
     prompts = load_prompts(settings.prompts_dir)
     embeddings = make_embeddings(settings)
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
-    client = open_client(settings.vectorstore_dir, settings.chroma_url)
-    store = ArticleStore(
-        client, embeddings, embedding_model_id(settings), chunker, name=settings.collection
+    store = open_store(
+        settings.vectorstore_dir,
+        settings.chroma_url,
+        settings.cache_dir,
+        embeddings,
+        embedding_model_id(settings),
+        chunker,
+        name=settings.collection,
     )
     retriever = Retriever(store, embeddings, settings.top_k)
     return Services(settings, embeddings, store, retriever, prompts)

@@ -11,6 +11,8 @@ article is redone by the next sync.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -20,11 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.chunking import Chunk, Chunker
 from assistant.corpus import Article, LoadResult
 from assistant.errors import ConfigError, LoadError
+from assistant.keyword_index import KeywordIndex
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -102,6 +108,30 @@ def open_client(vectorstore_dir: Path, chroma_url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(vectorstore_dir), settings=settings)
 
 
+def keyword_index_path(
+    vectorstore_dir: Path, chroma_url: str | None, cache_dir: Path, name: str
+) -> Path:
+    """Beside the Chroma folder; for a Chroma server, in the local cache, one per server."""
+    if chroma_url:
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", chroma_url).strip("_")
+        return cache_dir / "keyword-index" / f"{slug}-{name}.sqlite3"
+    return vectorstore_dir / f"{name}-keywords.sqlite3"
+
+
+def open_store(
+    vectorstore_dir: Path,
+    chroma_url: str | None,
+    cache_dir: Path,
+    embeddings: Embeddings,
+    embedding_model_id: str,
+    chunker: Chunker,
+    name: str = "articles",
+) -> ArticleStore:
+    client = open_client(vectorstore_dir, chroma_url)
+    keywords = KeywordIndex(keyword_index_path(vectorstore_dir, chroma_url, cache_dir, name))
+    return ArticleStore(client, embeddings, embedding_model_id, chunker, keywords, name=name)
+
+
 def _under_any(origin: str, roots: Sequence[Path]) -> bool:
     path = Path(origin)
     return any(path == root or root in path.parents for root in roots)
@@ -119,10 +149,12 @@ class ArticleStore:
         embeddings: Embeddings,
         embedding_model_id: str,
         chunker: Chunker,
+        keywords: KeywordIndex,
         name: str = "articles",
     ) -> None:
         self.embeddings = embeddings
         self.chunker = chunker
+        self.keywords = keywords
         self.embed_batch = _EMBED_BATCH
         self._lock = threading.Lock()
         self.chunks = client.get_or_create_collection(
@@ -139,6 +171,26 @@ class ArticleStore:
                 "(or use another ASSISTANT_COLLECTION) and ingest again."
             )
         self.catalog = client.get_or_create_collection(f"{name}-catalog", embedding_function=None)
+        if self.keywords.count() != self.chunks.count():
+            self._rebuild_keywords()
+
+    def _rebuild_keywords(self) -> None:
+        """The keyword index is derived data: rebuilt from Chroma when it is missing or out
+        of step (a deleted file, a store moved without it)."""
+        log.warning("Rebuilding the keyword index %s from the vector store", self.keywords.path)
+        self.keywords.clear()
+        offset, page = 0, 5000
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                break
+            self.keywords.add(
+                _keyword_row(cid, doc or "", meta or {})
+                for cid, doc, meta in zip(
+                    got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+                )
+            )
+            offset += page
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -188,6 +240,24 @@ class ArticleStore:
                 (got["metadatas"] or [[]])[0],
                 (got["distances"] or [[]])[0],
                 strict=True,
+            )
+        ]
+
+    def passages_by_id(
+        self, chunk_ids: Sequence[str], query_vector: Sequence[float]
+    ) -> list[Passage]:
+        """Chunks by id, scored by cosine similarity to the query (for keyword-only hits)."""
+        if not chunk_ids:
+            return []
+        got = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        query = np.asarray(query_vector, dtype=np.float32)
+        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+        norms = np.linalg.norm(vectors, axis=1) * np.linalg.norm(query)
+        scores = (vectors @ query) / np.clip(norms, 1e-12, None)
+        return [
+            _passage(cid, doc, meta, float(score))
+            for cid, doc, meta, score in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], scores, strict=True
             )
         ]
 
@@ -302,6 +372,7 @@ class ArticleStore:
     def _delete_chunks(self, article_ids: Sequence[str]) -> None:
         for batch in _batched(article_ids, 500):
             self.chunks.delete(where={"article_id": {"$in": list(batch)}})
+        self.keywords.delete_articles(article_ids)
 
     def _delete_articles(self, article_ids: Sequence[str]) -> None:
         # Chunks first: a catalog entry without chunks is redone, chunks without an entry
@@ -361,11 +432,15 @@ class ArticleStore:
         finished: Sequence[Article],
         chunk_counts: dict[str, int],
     ) -> None:
+        metadatas = [_chunk_metadata(by_id[c.article_id], c) for c in batch]
         self.chunks.upsert(
             ids=[c.id for c in batch],
             embeddings=vectors,
             documents=[c.text for c in batch],
-            metadatas=[_chunk_metadata(by_id[c.article_id], c) for c in batch],
+            metadatas=metadatas,
+        )
+        self.keywords.add(
+            _keyword_row(c.id, c.text, meta) for c, meta in zip(batch, metadatas, strict=True)
         )
         self._mark_ready(finished, chunk_counts)
 
@@ -400,6 +475,20 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
         # A number, so Chroma can filter date ranges with $gte / $lte.
         meta["day"] = int(article.published.strftime("%Y%m%d"))
     return meta
+
+
+def _keyword_row(
+    chunk_id: str, text: str, meta: dict[str, Any]
+) -> tuple[str, str, str, str, int | None, str]:
+    day = meta.get("day")
+    return (
+        chunk_id,
+        str(meta.get("article_id", "")),
+        str(meta.get("title", "")),
+        text,
+        int(day) if day is not None else None,
+        str(meta.get("source", "")),
+    )
 
 
 def _passage(chunk_id: str, text: str | None, meta: Any, score: float) -> Passage:

@@ -75,16 +75,18 @@ def format_sources(answer: Answer) -> str:
     return "\n\n".join(lines)
 
 
-def parse_filters(since: str, until: str, source: str) -> Filters:
+def parse_filters(since: str, until: str, source: str, as_of: str = "") -> Filters:
     """Form fields to filters; a date that cannot be read is an error naming the field."""
     parsed: dict[str, date | None] = {}
-    for name, value in (("Since", since), ("Until", until)):
+    for name, value in (("Since", since), ("Until", until), ("As of", as_of)):
         value = (value or "").strip()
         parsed[name] = parse_date(value) if value else None
         if value and parsed[name] is None:
             raise AssistantError(f"'{name}' must be a date like 2024-03-25, not {value!r}.")
     chosen = source if source and source != ALL_SOURCES else None
-    return Filters(since=parsed["Since"], until=parsed["Until"], source=chosen)
+    return Filters(
+        since=parsed["Since"], until=parsed["Until"], source=chosen, as_of=parsed["As of"]
+    )
 
 
 class ChatHandler:
@@ -101,6 +103,7 @@ class ChatHandler:
         since: str = "",
         until: str = "",
         source: str = ALL_SOURCES,
+        as_of: str = "",
     ) -> Iterator[str]:
         """Yield the growing answer, then the answer with its sources under it."""
         if not message or not message.strip():
@@ -108,7 +111,7 @@ class ChatHandler:
             return
         text = ""
         try:
-            filters = parse_filters(since, until, source)
+            filters = parse_filters(since, until, source, as_of)
             for event in self.qa().stream(message.strip(), history_to_turns(history), filters):
                 if isinstance(event, Retrieved):
                     yield "_Searching the articles…_"
@@ -135,7 +138,13 @@ def build_ui(
 
     with gr.Blocks(title="Newsroom assistant") as demo:
         status = gr.Markdown(header())
-        with gr.Accordion("Filters", open=False), gr.Row():
+        with gr.Accordion("Dates and sources", open=False), gr.Row():
+            as_of = gr.Textbox(
+                label="As of",
+                placeholder="YYYY-MM-DD",
+                info="Ask as on this day: later articles are left out, and "
+                "“this week” means the week before it.",
+            )
             since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
             until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
             source = gr.Dropdown(
@@ -150,7 +159,7 @@ def build_ui(
                 placeholder="Ask about the news in the corpus, e.g. "
                 "“Who did Zelenskyy speak with, and what did they agree?”",
             ),
-            additional_inputs=[since, until, source],
+            additional_inputs=[since, until, source, as_of],
             api_name="chat",
         )
         demo.load(header, outputs=status)

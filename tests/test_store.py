@@ -135,4 +135,10 @@ def test_date_and_source_filters(services: Services, tmp_path: Path) -> None:
 def test_store_refuses_vectors_of_another_model(services: Services, settings: Settings) -> None:
     client = open_client(settings.vectorstore_dir, None)
     with pytest.raises(ConfigError, match="ASSISTANT_VECTORSTORE_DIR"):
-        ArticleStore(client, services.embeddings, "another-model", services.store.chunker)
+        ArticleStore(
+            client,
+            services.embeddings,
+            "another-model",
+            services.store.chunker,
+            services.store.keywords,
+        )

@@ -118,3 +118,9 @@ def test_failures_become_messages_not_tracebacks(error: Exception, expected: str
     outputs = list(handler.respond("Who?", []))
     assert outputs[-1].startswith(expected)
     assert "Traceback" not in outputs[-1]
+
+
+def test_as_of_reaches_the_filters(cache_dir: object) -> None:
+    seen: list[Any] = []
+    list(handler_for(["ok [1]"], seen).respond("Who?", [], "", "", ALL_SOURCES, "2024-03-26"))
+    assert seen[0][1].as_of.isoformat() == "2024-03-26"
