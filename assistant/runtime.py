@@ -6,8 +6,9 @@ Nothing here runs at import time; each builder is called by a composition root.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -17,6 +18,7 @@ from assistant.chunking import Chunker
 from assistant.config import Settings
 from assistant.embeddings import embedding_model_id, make_embeddings
 from assistant.errors import ConfigError
+from assistant.models import Backend
 from assistant.prompts import PromptSet, load_prompts
 from assistant.retrieval import Retriever
 from assistant.store import ArticleStore, open_store
@@ -24,7 +26,6 @@ from assistant.tokens import install_offline_encoding
 
 if TYPE_CHECKING:
     from assistant.embedded import EmbeddedServer
-    from assistant.models import Backend
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,17 @@ class ChatRuntime:
     llm: BaseChatModel
     qa: QAChain
     server: EmbeddedServer | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Builds the chain for a backend again, should a restarted server get a new address.
+    rebuild: Callable[[Backend], tuple[BaseChatModel, QAChain]] | None = None
+
+    def current_qa(self) -> QAChain:
+        """The chain to answer with; a dead embedded server is restarted first."""
+        if self.server is not None and not self.server.is_alive():
+            url = self.server.ensure_running()
+            if url != self.backend.base_url and self.rebuild is not None:
+                self.backend = replace(self.backend, base_url=url)
+                self.llm, self.qa = self.rebuild(self.backend)
+        return self.qa
 
     def close(self) -> None:
         if self.server is not None:
@@ -109,14 +120,18 @@ def start_chat(settings: Settings, services: Services) -> ChatRuntime:
         holder["server"] = server
         return server.start(), model.alias
 
+    def build(backend: Backend) -> tuple[BaseChatModel, QAChain]:
+        llm = make_chat_model(backend, settings)
+        qa = QAChain(
+            llm,
+            services.retriever.retrieve,
+            services.prompts,
+            context_tokens=settings.context_tokens,
+            min_relevance=settings.min_relevance,
+        )
+        return llm, qa
+
     backend = discover_backend(settings, start_embedded)
     log.info("Chat model: %s", backend.label)
-    llm = make_chat_model(backend, settings)
-    qa = QAChain(
-        llm,
-        services.retriever.retrieve,
-        services.prompts,
-        context_tokens=settings.context_tokens,
-        min_relevance=settings.min_relevance,
-    )
-    return ChatRuntime(backend, llm, qa, holder.get("server"))
+    llm, qa = build(backend)
+    return ChatRuntime(backend, llm, qa, holder.get("server"), rebuild=build)
