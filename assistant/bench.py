@@ -210,21 +210,13 @@ def bench_model(
     settings: Settings, store: ArticleStore, seed_store: ArticleStore, rounds: int
 ) -> dict[str, Any]:
     """First-token latency through the app vs the bare embedded server, same prompts."""
-    from assistant.embedded import BUNDLED_MODELS, EmbeddedServer, assemble_model
     from assistant.models import Backend, make_chat_model
+    from assistant.runtime import embedded_server
 
-    model = BUNDLED_MODELS[settings.embedded_model]
-    path = assemble_model(model, settings.cache_dir)
-    server = EmbeddedServer(
-        path,
-        alias=model.alias,
-        context=settings.embedded_context,
-        threads=settings.embedded_threads,
-        log_dir=settings.cache_dir,
-    )
+    server = embedded_server(settings)
     base_url = server.start()
     try:
-        backend = Backend(kind="embedded", base_url=base_url, model=model.alias)
+        backend = Backend(kind="embedded", base_url=base_url, model=server.alias)
         bench_settings = settings.model_copy(update={"answer_tokens": 64, "temperature": 0.0})
         llm = make_chat_model(backend, bench_settings)
         prompts = load_prompts(settings.prompts_dir)
@@ -236,7 +228,7 @@ def bench_model(
             # in between leaves only the fixed instructions cached, for both paths alike.
             _stream_bare(
                 base_url,
-                model.alias,
+                server.alias,
                 [{"role": "system", "content": str(system)}, {"role": "user", "content": "Hi"}],
                 1,
             )
@@ -268,7 +260,7 @@ def bench_model(
             ]
             prompt_tokens.append(sum(count_tokens(d["content"]) for d in as_dicts))
             flush()
-            first, tokens, rest = _stream_bare(base_url, model.alias, as_dicts, 64)
+            first, tokens, rest = _stream_bare(base_url, server.alias, as_dicts, 64)
             bare_s.append(first)
             if tokens > 1 and rest > 0:
                 rates.append((tokens - 1) / rest)
@@ -293,7 +285,7 @@ def bench_model(
     finally:
         server.stop()
     return {
-        "model": model.alias,
+        "model": server.alias,
         "long_prompt_tokens_cl100k": _median(prompt_tokens),
         "first_token_app_s": _median(app_s),
         "first_token_bare_s": _median(bare_s),

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from assistant.config import Settings
+from assistant.config import Settings, is_loopback, parse_auth
 from assistant.errors import AssistantError
 from assistant.store import SyncReport
 
@@ -57,7 +57,9 @@ def _report(report: SyncReport) -> None:
     click.echo(report.summary())
 
 
-def _ingest(services: Any, paths: list[Path]) -> SyncReport:
+def _ingest(
+    services: Any, paths: list[Any], ingest: Callable[..., SyncReport] | None = None
+) -> SyncReport:
     import threading
 
     from assistant.ingest import ingest_paths
@@ -65,7 +67,7 @@ def _ingest(services: Any, paths: list[Path]) -> SyncReport:
     cancel = threading.Event()
     with _progress_bar("Embedding") as progress:
         try:
-            return ingest_paths(
+            return (ingest or ingest_paths)(
                 services.store, paths, services.settings.max_file_mb, progress, cancel
             )
         except KeyboardInterrupt:
@@ -87,19 +89,29 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1)
 @click.pass_obj
-def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
-    """Add articles from files or folders (default: the corpus folder) to the store.
+def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
+    """Add articles from files, folders or http(s) URLs (default: the corpus folder).
 
-    Unchanged articles are skipped, changed ones replaced, and articles of files removed
-    from an ingested folder are removed. Unreadable files are reported and skipped.
+    Files may be text, Markdown, JSON, JSON Lines, HTML, PDF or RSS / Atom feeds; a URL may
+    be a news page, a feed or plain text. Unchanged articles are skipped, changed ones
+    replaced, and articles of files removed from an ingested folder are removed.
+    Unreadable files are reported and skipped.
     """
+    from assistant.ingest import ingest_sources
+    from assistant.loaders.web import check_url, looks_like_url
     from assistant.runtime import build_services
 
     with _friendly_errors():
+        # A refused URL scheme is a mistake in the command, not a bad file: stop before
+        # loading the embedding model.
+        for source in sources:
+            if looks_like_url(source):
+                check_url(source)
         services = build_services(settings)
-        _report(_ingest(services, list(paths) or [settings.corpus_dir]))
+        chosen = list(sources) or [str(settings.corpus_dir)]
+        _report(_ingest(services, chosen, ingest_sources))
 
 
 @main.command()
@@ -176,6 +188,13 @@ def run_server(settings: Settings) -> None:
     from assistant.ui import ChatHandler, build_ui
 
     with _friendly_errors():
+        auth = parse_auth(settings.auth)
+        if auth is None and not is_loopback(settings.host):
+            click.echo(
+                f"Warning: serving on {settings.host} without a login: anyone who can reach "
+                "this port can use the assistant. Set ASSISTANT_AUTH=user:password.",
+                err=True,
+            )
         services = build_services(settings)
         _ensure_ingested(services)
         chat = start_chat(settings, services)
@@ -191,11 +210,11 @@ def run_server(settings: Settings) -> None:
         def sources() -> list[str]:
             return sorted({a.source for a in services.store.list_articles() if a.source})
 
-        handler = ChatHandler(lambda: chat.qa, lambda: chat.backend.label)
+        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label)
         demo = build_ui(handler, header, sources)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
         demo.queue(default_concurrency_limit=4).launch(
-            server_name=settings.host, server_port=settings.port, show_error=False
+            server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
         )
     finally:
         chat.close()

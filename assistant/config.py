@@ -7,11 +7,14 @@ step with this class by ``tests/test_docs.py``.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +124,33 @@ class Settings(BaseSettings):
     # --- web app -------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Interface the web app binds to.")
     port: int = Field(7860, description="Port of the web app.")
+    auth: str | None = Field(
+        None,
+        description="Login for the web app as user:password; unset means no login (only "
+        "safe on a loopback address).",
+    )
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``ASSISTANT_AUTH`` ("user:password") as Gradio's (user, password); None when unset.
+
+    The password may itself contain ':' (only the first one separates the two)."""
+    if value is None or not value.strip():
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ConfigError(
+            "ASSISTANT_AUTH must be user:password (a user name, a colon, then a password)."
+        )
+    return user.strip(), password
+
+
+def is_loopback(host: str) -> bool:
+    """Whether the web app would only be reachable from this machine."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

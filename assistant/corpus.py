@@ -1,9 +1,11 @@
 """Turn files into articles.
 
 Supported: plain text and Markdown (optionally with YAML front matter, or the seed format
-``date YYYY-MM-DD`` followed by the body), JSON (one record or a list of records) and JSON
-Lines. A record has ``title``, ``text`` or ``body``, ``published`` / ``published_at`` /
-``date``, ``source``, ``url``, ``author`` and optionally ``id``.
+``date YYYY-MM-DD`` followed by the body), JSON (one record or a list of records), JSON
+Lines, HTML pages, PDF and RSS / Atom feeds. A record has ``title``, ``text`` or ``body``,
+``published`` / ``published_at`` / ``date``, ``source``, ``url``, ``author`` and optionally
+``id``. The readers of each format live in ``assistant.loaders``; this module picks one by
+file suffix.
 
 Nothing here raises on bad input: every file or record that cannot be read becomes a
 :class:`LoadError` in the result, and the rest is loaded.
@@ -11,13 +13,10 @@ Nothing here raises on bad input: every file or record that cannot be read becom
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,148 +24,38 @@ import frontmatter
 import yaml
 
 from assistant.errors import LoadError
+from assistant.loaders.feeds import FEED_SUFFIXES, load_feed
+from assistant.loaders.html import HTML_SUFFIXES, load_html
+from assistant.loaders.model import (
+    Article,
+    LoadResult,
+    decode,
+    derive_title,
+    parse_date,
+    record_to_article,
+)
+from assistant.loaders.pdf import PDF_SUFFIXES, load_pdf
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Article",
+    "LoadResult",
+    "derive_title",
+    "iter_files",
+    "load_file",
+    "load_paths",
+    "load_text",
+    "parse_date",
+]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | FEED_SUFFIXES
+)
 
 _SEED_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?")
-_MD_HEADING = re.compile(r"^\s*#{1,3}\s+(.+?)\s*#*\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
-_TITLE_CHARS = 100
-
-
-@dataclass(frozen=True)
-class Article:
-    id: str
-    title: str
-    body: str
-    published: date | None = None
-    source: str = ""
-    url: str = ""
-    author: str = ""
-    # The file the article came from; a changed or removed file updates its articles.
-    origin: str = ""
-
-    @property
-    def content_hash(self) -> str:
-        """Changes whenever anything stored about the article changes."""
-        parts = [self.title, self.body, self.published_iso, self.source, self.url, self.author]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-    @property
-    def published_iso(self) -> str:
-        return self.published.isoformat() if self.published else ""
-
-
-@dataclass
-class LoadResult:
-    articles: list[Article] = field(default_factory=list)
-    problems: list[LoadError] = field(default_factory=list)
-    # Files with any problem: what was stored from them before is kept, not removed.
-    failed_origins: set[str] = field(default_factory=set)
-
-    def extend(self, other: LoadResult) -> None:
-        self.articles.extend(other.articles)
-        self.problems.extend(other.problems)
-        self.failed_origins |= other.failed_origins
-
-
-def parse_date(value: Any) -> date | None:
-    """Accept ISO dates and datetimes, RFC 2822 dates and Unix timestamps; else None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.utcfromtimestamp(float(value)).date()
-        except (OverflowError, OSError, ValueError):
-            return None
-    text = str(value).strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    if re.match(r"^\d{4}-\d{2}-\d{2}", text):
-        try:
-            return date.fromisoformat(text[:10])
-        except ValueError:
-            return None
-    try:
-        return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def derive_title(body: str) -> tuple[str, str]:
-    """Return (title, body): a headline line when the text starts with one, else the start
-    of the first sentence, shortened."""
-    lines = body.strip().splitlines()
-    if not lines:
-        return "", body
-    first = lines[0].strip()
-    heading = _MD_HEADING.match(first)
-    if heading:
-        return heading.group(1).strip(), "\n".join(lines[1:]).strip()
-    rest = "\n".join(lines[1:]).strip()
-    if rest and len(first) <= 120 and not first.endswith((".", "!", "?", ":", ";", ",")):
-        return first, rest
-    sentence = _SENTENCE_END.split(first, maxsplit=1)[0]
-    if len(sentence) > _TITLE_CHARS:
-        sentence = sentence[:_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    return sentence, body.strip()
-
-
-def _stable_id(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-
-
-def _decode(raw: bytes, name: str) -> tuple[str, LoadError | None]:
-    """UTF-8 (with or without BOM); otherwise Windows-1252, reported, rather than nothing."""
-    if b"\x00" in raw[:8192]:
-        raise LoadError(name, "looks like a binary file (NUL bytes); save the article as text")
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        text = raw.decode("cp1252", errors="replace")
-        return text, LoadError(
-            name, "is not valid UTF-8; read as Windows-1252, check its characters", line
-        )
-
-
-def _record_to_article(record: Any, origin: str, position: str) -> Article:
-    if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
-    body = record.get("text") or record.get("body") or record.get("content") or ""
-    if not isinstance(body, str) or not body.strip():
-        raise ValueError("has no 'text' or 'body' field with article text")
-    title = str(record.get("title") or "").strip()
-    if not title:
-        title, body = derive_title(body)
-    published = None
-    for key in ("published", "published_at", "date"):
-        if record.get(key):
-            published = parse_date(record[key])
-            if published is None:
-                raise ValueError(f"field '{key}' is not a date: {str(record[key])[:40]!r}")
-            break
-    raw_id = record.get("id")
-    article_id = str(raw_id) if raw_id not in (None, "") else _stable_id(origin, position)
-    return Article(
-        id=article_id,
-        title=title,
-        body=body.strip(),
-        published=published,
-        source=str(record.get("source") or ""),
-        url=str(record.get("url") or record.get("link") or ""),
-        author=str(record.get("author") or ""),
-        origin=origin,
-    )
 
 
 def load_text(text: str, origin: str, name: str) -> Article:
@@ -190,7 +79,7 @@ def load_text(text: str, origin: str, name: str) -> Article:
         record["date"] = published.isoformat()
     record.setdefault("source", Path(name).name)
     try:
-        return _record_to_article(record, origin, "0")
+        return record_to_article(record, origin, "0")
     except ValueError as exc:
         raise LoadError(name, str(exc)) from exc
 
@@ -207,7 +96,7 @@ def _load_json(text: str, origin: str, name: str) -> LoadResult:
     records = data if isinstance(data, list) else [data]
     for index, record in enumerate(records):
         try:
-            result.articles.append(_record_to_article(record, origin, str(index)))
+            result.articles.append(record_to_article(record, origin, str(index)))
         except ValueError as exc:
             result.problems.append(LoadError(name, f"record {index + 1} {exc}"))
     return result
@@ -220,7 +109,7 @@ def _load_jsonl(text: str, origin: str, name: str) -> LoadResult:
             continue
         try:
             record = json.loads(line)
-            result.articles.append(_record_to_article(record, origin, str(lineno)))
+            result.articles.append(record_to_article(record, origin, str(lineno)))
         except json.JSONDecodeError as exc:
             result.problems.append(LoadError(name, f"is not valid JSON ({exc.msg})", lineno))
         except ValueError as exc:
@@ -247,15 +136,7 @@ def load_file(path: Path, max_bytes: int) -> LoadResult:
             )
         if size == 0:
             raise LoadError(name, "is empty")
-        text, warning = _decode(path.read_bytes(), name)
-        if warning:
-            result.problems.append(warning)
-        if suffix in JSONL_SUFFIXES:
-            result.extend(_load_jsonl(text, origin, name))
-        elif suffix in JSON_SUFFIXES:
-            result.extend(_load_json(text, origin, name))
-        else:
-            result.articles.append(load_text(text, origin, name))
+        _read(path.read_bytes(), suffix, origin, name, result)
     except LoadError as exc:
         result.problems.append(exc)
     except OSError as exc:
@@ -263,6 +144,30 @@ def load_file(path: Path, max_bytes: int) -> LoadResult:
     if result.problems:
         result.failed_origins.add(origin)
     return result
+
+
+def _read(raw: bytes, suffix: str, origin: str, name: str, result: LoadResult) -> None:
+    """Hand the bytes to the reader of their type; a LoadError is the whole file's problem."""
+    if suffix in PDF_SUFFIXES:
+        result.articles.append(load_pdf(raw, origin, name))
+        return
+    # Raises for binary content, which no text-based reader could use.
+    text, warning = decode(raw, name)
+    if suffix in HTML_SUFFIXES:
+        # The page's bytes, not our decoding: trafilatura honours its charset declaration.
+        result.articles.append(load_html(raw, origin, name))
+        return
+    if suffix in FEED_SUFFIXES:
+        result.extend(load_feed(raw, origin, name))  # feedparser reads the XML encoding
+        return
+    if warning:
+        result.problems.append(warning)
+    if suffix in JSONL_SUFFIXES:
+        result.extend(_load_jsonl(text, origin, name))
+    elif suffix in JSON_SUFFIXES:
+        result.extend(_load_json(text, origin, name))
+    else:
+        result.articles.append(load_text(text, origin, name))
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:

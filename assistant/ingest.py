@@ -1,4 +1,4 @@
-"""Load files and bring the store in step with them."""
+"""Load files, folders and URLs and bring the store in step with them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.corpus import load_paths
+from assistant.corpus import LoadResult, load_paths
+from assistant.loaders.web import load_url, looks_like_url
 from assistant.store import ArticleStore, ProgressCallback, SyncReport
 
 
@@ -20,5 +21,28 @@ def ingest_paths(
     """Ingest files and folders; unreadable inputs are reported in the result, not raised."""
     loaded = load_paths(paths, max_bytes=int(max_file_mb * 1_000_000))
     # Only existing paths bound removals: a mistyped path must not empty the store.
+    roots = [p for p in paths if p.exists()]
+    return store.sync(loaded, roots, progress=progress, cancel=cancel)
+
+
+def ingest_sources(
+    store: ArticleStore,
+    sources: Sequence[str],
+    max_file_mb: float,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> SyncReport:
+    """Ingest paths and http(s) URLs given as text (the command line's arguments).
+
+    A URL is never a removal root: a page or feed that is gone or changed upstream does not
+    take stored articles with it.
+    """
+    max_bytes = int(max_file_mb * 1_000_000)
+    urls = [s for s in sources if looks_like_url(s)]
+    paths = [Path(s) for s in sources if not looks_like_url(s)]
+    loaded = load_paths(paths, max_bytes=max_bytes)
+    for url in urls:
+        fetched: LoadResult = load_url(url, max_bytes)
+        loaded.extend(fetched)
     roots = [p for p in paths if p.exists()]
     return store.sync(loaded, roots, progress=progress, cancel=cancel)

@@ -20,6 +20,11 @@ from assistant.errors import PromptError
 PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "qa": frozenset({"today", "context", "question"}),
     "condense": frozenset({"history", "question"}),
+    "summarize": frozenset({"title", "published", "source", "text", "length_instruction"}),
+    "map": frozenset({"part", "title", "published", "text"}),
+    "topic": frozenset({"today", "context", "topic", "length_instruction"}),
+    "split": frozenset({"text"}),
+    "factcheck": frozenset({"today", "context", "claim"}),
 }
 
 
@@ -63,10 +68,13 @@ def load_prompt(prompts_dir: Path, name: str) -> ChatPromptTemplate:
 class PromptSet:
     qa: ChatPromptTemplate
     condense: ChatPromptTemplate
+    summarize: ChatPromptTemplate
+    map: ChatPromptTemplate
+    topic: ChatPromptTemplate
+    split: ChatPromptTemplate
+    factcheck: ChatPromptTemplate
 
 
 def load_prompts(prompts_dir: Path) -> PromptSet:
     """Load and check every prompt at start, so a broken file fails early and clearly."""
-    return PromptSet(
-        qa=load_prompt(prompts_dir, "qa"), condense=load_prompt(prompts_dir, "condense")
-    )
+    return PromptSet(**{name: load_prompt(prompts_dir, name) for name in PROMPT_VARIABLES})

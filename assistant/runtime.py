@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from assistant.chains.factcheck import FactCheckChain
 from assistant.chains.qa import QAChain
+from assistant.chains.summarize import SummarizeChain
 from assistant.chunking import Chunker
 from assistant.config import Settings
 from assistant.embeddings import embedding_model_id, make_embeddings
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Article text read in one summarizing prompt; a longer article is summarized part by part.
+# About 9 s of reading for the embedded 0.5B model on 2 cores, well inside its window.
+_SUMMARY_ARTICLE_TOKENS = 1800
 # Room for the fixed instructions, the question and the cl100k-vs-model token mismatch.
 _PROMPT_OVERHEAD_TOKENS = 600
 
@@ -62,25 +67,41 @@ def build_services(settings: Settings) -> Services:
     return Services(settings, embeddings, store, retriever, prompts)
 
 
+@dataclass(frozen=True)
+class Chains:
+    """The three things people come for, on one chat model."""
+
+    llm: BaseChatModel
+    qa: QAChain
+    summarize: SummarizeChain
+    factcheck: FactCheckChain
+
+
 @dataclass
 class ChatRuntime:
     """A chat model that answers, and the embedded server behind it if there is one."""
 
     backend: Backend
-    llm: BaseChatModel
-    qa: QAChain
+    chains: Chains
     server: EmbeddedServer | None = None
-    # Builds the chain for a backend again, should a restarted server get a new address.
-    rebuild: Callable[[Backend], tuple[BaseChatModel, QAChain]] | None = None
+    # Builds the chains for a backend again, should a restarted server get a new address.
+    rebuild: Callable[[Backend], Chains] | None = None
 
-    def current_qa(self) -> QAChain:
-        """The chain to answer with; a dead embedded server is restarted first."""
+    @property
+    def qa(self) -> QAChain:
+        return self.chains.qa
+
+    def current(self) -> Chains:
+        """The chains to answer with; a dead embedded server is restarted first."""
         if self.server is not None and not self.server.is_alive():
             url = self.server.ensure_running()
             if url != self.backend.base_url and self.rebuild is not None:
                 self.backend = replace(self.backend, base_url=url)
-                self.llm, self.qa = self.rebuild(self.backend)
-        return self.qa
+                self.chains = self.rebuild(self.backend)
+        return self.chains
+
+    def current_qa(self) -> QAChain:
+        return self.current().qa
 
     def close(self) -> None:
         if self.server is not None:
@@ -98,40 +119,57 @@ def check_budget(settings: Settings) -> None:
         )
 
 
+def embedded_server(settings: Settings) -> EmbeddedServer:
+    """The embedded llama.cpp server for the configured bundled model (not yet started);
+    the model file is assembled and verified on first use."""
+    from assistant.embedded import BUNDLED_MODELS, EmbeddedServer, assemble_model
+
+    model = BUNDLED_MODELS[settings.embedded_model]
+    return EmbeddedServer(
+        assemble_model(model, settings.cache_dir),
+        alias=model.alias,
+        context=settings.embedded_context,
+        threads=settings.embedded_threads,
+        log_dir=settings.cache_dir,
+    )
+
+
 def start_chat(settings: Settings, services: Services) -> ChatRuntime:
     """Find (or start) the chat model and build the chains on it."""
     # Imported here: commands that only ingest never load the model client.
-    from assistant.embedded import BUNDLED_MODELS, EmbeddedServer, assemble_model
     from assistant.models import discover_backend, make_chat_model
 
     check_budget(settings)
     holder: dict[str, EmbeddedServer] = {}
 
     def start_embedded() -> tuple[str, str]:
-        model = BUNDLED_MODELS[settings.embedded_model]
-        path = assemble_model(model, settings.cache_dir)
-        server = EmbeddedServer(
-            path,
-            alias=model.alias,
-            context=settings.embedded_context,
-            threads=settings.embedded_threads,
-            log_dir=settings.cache_dir,
-        )
-        holder["server"] = server
-        return server.start(), model.alias
+        server = holder["server"] = embedded_server(settings)
+        return server.start(), server.alias
 
-    def build(backend: Backend) -> tuple[BaseChatModel, QAChain]:
-        llm = make_chat_model(backend, settings)
-        qa = QAChain(
-            llm,
-            services.retriever.retrieve,
-            services.prompts,
-            context_tokens=settings.context_tokens,
-            min_relevance=settings.min_relevance,
-        )
-        return llm, qa
+    def build(backend: Backend) -> Chains:
+        return build_chains(make_chat_model(backend, settings), settings, services)
 
     backend = discover_backend(settings, start_embedded)
     log.info("Chat model: %s", backend.label)
-    llm, qa = build(backend)
-    return ChatRuntime(backend, llm, qa, holder.get("server"), rebuild=build)
+    return ChatRuntime(backend, build(backend), holder.get("server"), rebuild=build)
+
+
+def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> Chains:
+    retrieve = services.retriever.retrieve
+    prompts = services.prompts
+    return Chains(
+        llm=llm,
+        qa=QAChain(llm, retrieve, prompts, settings.context_tokens, settings.min_relevance),
+        summarize=SummarizeChain(
+            llm,
+            services.store.article_passages,
+            retrieve,
+            prompts,
+            article_tokens=_SUMMARY_ARTICLE_TOKENS,
+            context_tokens=settings.context_tokens + 300,
+            min_relevance=settings.min_relevance,
+        ),
+        factcheck=FactCheckChain(
+            llm, retrieve, prompts, settings.context_tokens, settings.min_relevance
+        ),
+    )

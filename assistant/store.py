@@ -321,12 +321,14 @@ class ArticleStore:
                 else:
                     report.added += 1
 
+        # A file with problems keeps what it had; a feed keeps entries that scrolled out.
+        kept_origins = loaded.failed_origins | loaded.partial_origins
         gone = [
             article_id
             for article_id, entry in catalog.items()
             if article_id not in latest
             and _under_any(str(entry.get("origin", "")), roots)
-            and str(entry.get("origin", "")) not in loaded.failed_origins
+            and str(entry.get("origin", "")) not in kept_origins
         ]
         if gone:
             self._delete_articles(gone)

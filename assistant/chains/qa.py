@@ -60,7 +60,14 @@ class Answer:
         return [self.passages[n - 1] for n in self.cited]
 
 
-Event = Retrieved | Token | Answer
+@dataclass(frozen=True)
+class Progress:
+    """A step of a long task, for the person waiting (a part of a long article read)."""
+
+    message: str
+
+
+Event = Retrieved | Token | Answer | Progress
 
 
 def format_history(history: Sequence[Turn]) -> str:

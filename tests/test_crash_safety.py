@@ -1,0 +1,124 @@
+"""Ingestion killed with SIGKILL at random moments leaves a store the next run repairs.
+
+Each round changes the corpus (new, edited and deleted articles), starts an ingest in a
+subprocess, kills it at a random point of its sync, runs an ingest to completion and checks
+the store against the corpus: every article ready with exactly its chunks, no orphan or
+duplicate chunks, the keyword index holding the same chunks as Chroma, and the articles
+untouched by the round still stored as they were (not even re-embedded).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.corpus import load_paths
+from tests.conftest import PROJECT_ROOT
+
+ROUNDS = 20
+
+
+def _write_corpus(corpus: Path, round_no: int, rng: random.Random) -> None:
+    """Round 0 writes ~300 small articles; later rounds edit, add and delete some."""
+    if round_no == 0:
+        for f in range(20):
+            _write_wire(corpus / f"wire{f:02}.jsonl", f, 0)
+        for n in range(100):
+            (corpus / f"note{n:03}.txt").write_text(
+                f"Harbour note {n}\n\nThe harbour works reached stage {n} this week."
+            )
+        return
+    wires = sorted(corpus.glob("wire*.jsonl"))
+    for path in rng.sample(wires, k=min(3, len(wires))):  # edited: every record changes
+        _write_wire(path, int(path.stem[4:]), round_no)
+    _write_wire(corpus / f"wire{100 + round_no}.jsonl", 100 + round_no, round_no)  # new
+    notes = sorted(corpus.glob("note*.txt"))
+    for path in rng.sample(notes, k=min(2, len(notes))):  # deleted
+        path.unlink()
+    (corpus / f"note{500 + round_no}.txt").write_text(f"New note {round_no}\n\nFresh text.")
+
+
+def _write_wire(path: Path, f: int, version: int) -> None:
+    records = [
+        {
+            "id": f"wire-{f}-{r}",
+            "title": f"Wire story {f}.{r}",
+            # Long enough for 2 to 3 chunks, so an article can be cut half-written.
+            "text": f"Version {version} of story {f}.{r}: the council met about roads. " * 12,
+            "published": f"2024-03-{1 + r:02}",
+        }
+        for r in range(10)
+    ]
+    path.write_text("\n".join(json.dumps(rec) for rec in records) + "\n")
+
+
+def _worker(store: Path, cache: Path, corpus: Path, mode: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_worker", str(store), str(cache), str(corpus), mode],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+
+
+def _check_consistent(state: dict[str, Any], corpus: Path) -> None:
+    catalog: dict[str, dict[str, Any]] = state["catalog"]
+    chunks: list[tuple[str, str, int]] = [tuple(c) for c in state["chunks"]]
+    chunk_ids = [c[0] for c in chunks]
+    assert len(chunk_ids) == len(set(chunk_ids)), "duplicate chunk ids"
+    assert all(entry["state"] == "ready" for entry in catalog.values()), "pending left over"
+    per_article: dict[str, list[int]] = {}
+    for _, article_id, index in chunks:
+        assert article_id in catalog, f"orphan chunk of {article_id}"
+        per_article.setdefault(article_id, []).append(index)
+    for article_id, entry in catalog.items():
+        indices = sorted(per_article.get(article_id, []))
+        assert indices == list(range(entry["chunks"])), f"{article_id} has chunks {indices}"
+    assert sorted(state["keyword_ids"]) == sorted(chunk_ids), "keyword index out of step"
+    expected = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
+    stored = {i: e["hash"].split(":")[0] for i, e in catalog.items()}
+    assert stored == expected
+
+
+def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache_dir: Path) -> None:
+    rng = random.Random(20240325)
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    previous: dict[str, Any] | None = None
+    killed_mid_sync = 0
+    for round_no in range(ROUNDS):
+        before = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
+        _write_corpus(corpus, round_no, rng)
+        after = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
+
+        victim = _worker(store, cache_dir, corpus, "run")
+        assert victim.stdout is not None
+        assert victim.stdout.readline().strip() == "SYNCING"
+        time.sleep(rng.uniform(0.0, 1.5 if round_no == 0 else 0.4))
+        victim.send_signal(signal.SIGKILL)
+        victim.communicate(timeout=30)
+        killed_mid_sync += victim.returncode == -signal.SIGKILL
+
+        finisher = _worker(store, cache_dir, corpus, "finish")
+        out, err = finisher.communicate(timeout=120)
+        assert finisher.returncode == 0, err[-3000:]
+        state = json.loads(out.splitlines()[-1])["state"]
+        _check_consistent(state, corpus)
+
+        if previous is not None:
+            # What the round did not touch is still there, with the very same chunks.
+            untouched = {i for i, h in before.items() if after.get(i) == h}
+            old_chunks = {c[0] for c in previous["chunks"] if c[1] in untouched}
+            new_chunks = {c[0] for c in state["chunks"] if c[1] in untouched}
+            assert untouched and old_chunks == new_chunks
+        previous = state
+    assert killed_mid_sync >= ROUNDS // 2  # most kills landed while the sync was running
