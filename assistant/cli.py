@@ -149,6 +149,111 @@ def ask(settings: Settings, question: str, since: str, until: str, source: str, 
             chat.close()
 
 
+@main.command()
+@click.argument("article", required=False)
+@click.option("--topic", default="", help="Summarize what the corpus says about a topic.")
+@click.option(
+    "--length",
+    type=click.Choice(["brief", "paragraph", "bullets"]),
+    default="brief",
+    show_default=True,
+    help="How long the summary is.",
+)
+@click.option("--since", default="", help="With --topic: articles on or after (YYYY-MM-DD).")
+@click.option("--until", default="", help="With --topic: articles on or before (YYYY-MM-DD).")
+@click.pass_obj
+def summarize(
+    settings: Settings, article: str | None, topic: str, length: str, since: str, until: str
+) -> None:
+    """Summarize one whole article (by id or words of its title), or a topic (--topic)."""
+    from assistant.chains.qa import Answer, Progress, Token
+    from assistant.runtime import build_services, start_chat
+    from assistant.ui import parse_filters
+
+    with _friendly_errors():
+        if not topic and not article:
+            raise click.UsageError("Name an article (its id or words of its title) or --topic.")
+        filters = parse_filters(since, until, "")
+        services = build_services(settings)
+        _ensure_ingested(services)
+        article_id = None if topic else _find_article(services, article or "")
+        chat = start_chat(settings, services)
+        try:
+            chain = chat.chains.summarize
+            events = (
+                chain.topic(topic, length, filters)  # type: ignore[arg-type]
+                if topic
+                else chain.article(article_id or "", length)  # type: ignore[arg-type]
+            )
+            for event in events:
+                if isinstance(event, Progress):
+                    click.echo(event.message, err=True)
+                elif isinstance(event, Token):
+                    click.echo(event.text, nl=False)
+                elif isinstance(event, Answer):
+                    click.echo("\n")
+                    if event.cited:
+                        _print_sources(event)
+                    elif event.passages:
+                        first = event.passages[0]
+                        click.echo(f"Source: {first.title} ({first.published}, {first.source})")
+            click.echo(f"\nWritten by {chat.backend.label}")
+        finally:
+            chat.close()
+
+
+def _find_article(services: Any, wanted: str) -> str:
+    """An article id, or the one article whose title holds all the given words."""
+    articles = services.store.list_articles()
+    if any(a.id == wanted for a in articles):
+        return wanted
+    words = wanted.lower().split()
+    matches = [a for a in articles if all(w in a.title.lower() for w in words)]
+    if len(matches) == 1:
+        return str(matches[0].id)
+    if not matches:
+        raise AssistantError(f"No article's id or title matches {wanted!r}.")
+    listed = "\n".join(f"  {a.id}  {a.title} ({a.published})" for a in matches[:10])
+    raise AssistantError(f"{len(matches)} articles match {wanted!r}; give an id:\n{listed}")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--as-of", default="", help="Judge as on this day (YYYY-MM-DD).")
+@click.pass_obj
+def check(settings: Settings, text: str, as_of: str) -> None:
+    """Fact-check a claim (or a paragraph of claims) against the articles."""
+    from assistant.chains.factcheck import ClaimCheck, Claims, FactCheck
+    from assistant.runtime import build_services, start_chat
+    from assistant.ui import parse_filters
+
+    with _friendly_errors():
+        filters = parse_filters("", "", "", as_of)
+        services = build_services(settings)
+        _ensure_ingested(services)
+        chat = start_chat(settings, services)
+        try:
+            for event in chat.chains.factcheck.check(text, filters):
+                if isinstance(event, Claims):
+                    click.echo(f"{len(event.claims)} claim(s) to check.", err=True)
+                elif isinstance(event, ClaimCheck):
+                    click.echo(f"\n{event.verdict}: {event.claim}")
+                    for evidence in (e for e in event.evidence if e.verified):
+                        p = evidence.passage
+                        click.echo(
+                            f"    “{evidence.quote}”\n"
+                            f"    — {p.title} ({p.published or 'date unknown'}, {p.source}) "
+                            "[verified quote]"
+                        )
+                    if not any(e.verified for e in event.evidence):
+                        click.echo("    (no verified evidence in the articles)")
+                elif isinstance(event, FactCheck):
+                    click.echo(f"\nOverall: {event.overall}")
+            click.echo(f"Checked by {chat.backend.label}")
+        finally:
+            chat.close()
+
+
 def _print_sources(answer: Any) -> None:
     from assistant.ui import excerpt
 
@@ -186,6 +291,7 @@ def run_server(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from assistant.runtime import build_services, start_chat
     from assistant.ui import ChatHandler, build_ui
+    from assistant.ui_tools import FactCheckHandler, SummaryHandler
 
     with _friendly_errors():
         auth = parse_auth(settings.auth)
@@ -211,7 +317,9 @@ def run_server(settings: Settings) -> None:
             return sorted({a.source for a in services.store.list_articles() if a.source})
 
         handler = ChatHandler(chat.current_qa, lambda: chat.backend.label)
-        demo = build_ui(handler, header, sources)
+        summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
+        factchecks = FactCheckHandler(lambda: chat.current().factcheck)
+        demo = build_ui(handler, header, sources, summaries, factchecks)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
         demo.queue(default_concurrency_limit=4).launch(
             server_name=settings.host, server_port=settings.port, show_error=False, auth=auth

@@ -25,10 +25,12 @@ import chromadb
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant import near_duplicates
 from assistant.chunking import Chunk, Chunker
 from assistant.corpus import Article, LoadResult
 from assistant.errors import ConfigError, LoadError
 from assistant.keyword_index import KeywordIndex
+from assistant.near_duplicates import DuplicateFinder
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ class ArticleInfo:
     url: str
     chunks: int
     origin: str
+    # The first stored article this one nearly repeats (the same wire story), or "".
+    duplicate_of: str = ""
 
 
 @dataclass
@@ -77,6 +81,7 @@ class SyncReport:
     seconds: float = 0.0
     cancelled: bool = False
     problems: list[LoadError] = field(default_factory=list)
+    near_duplicates: int = 0  # changed articles that repeat one already stored
 
     def summary(self) -> str:
         text = (
@@ -84,6 +89,8 @@ class SyncReport:
             f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded "
             f"in {self.seconds:.1f} s"
         )
+        if self.near_duplicates:
+            text += f"; {self.near_duplicates} near-duplicate(s) of stored articles"
         if self.problems:
             text += f"; {len(self.problems)} problem(s)"
         if self.cancelled:
@@ -171,6 +178,8 @@ class ArticleStore:
                 "(or use another ASSISTANT_COLLECTION) and ingest again."
             )
         self.catalog = client.get_or_create_collection(f"{name}-catalog", embedding_function=None)
+        # Per sync: each changed article's MinHash signature and the article it repeats.
+        self._near_duplicates: dict[str, tuple[str, str]] = {}
         if self.keywords.count() != self.chunks.count():
             self._rebuild_keywords()
 
@@ -214,6 +223,7 @@ class ArticleStore:
                 url=str(m.get("url", "")),
                 chunks=int(m.get("chunks", 0)),
                 origin=str(m.get("origin", "")),
+                duplicate_of=str(m.get("duplicate_of", "")),
             )
             for i, m in self._catalog_entries().items()
             if m.get("state") == "ready"
@@ -335,6 +345,8 @@ class ArticleStore:
             report.removed = len(gone)
 
         if changed:
+            self._near_duplicates = _find_near_duplicates(changed, catalog)
+            report.near_duplicates = sum(1 for _, dup in self._near_duplicates.values() if dup)
             self._mark_pending(changed)
             self._delete_chunks(
                 [a.id for a in changed if a.id in catalog]  # new articles have no chunks
@@ -360,6 +372,8 @@ class ArticleStore:
         }
         if article.published:
             meta["day"] = int(article.published.strftime("%Y%m%d"))
+        if article.id in self._near_duplicates:
+            meta["minhash"], meta["duplicate_of"] = self._near_duplicates[article.id]
         return meta
 
     def _mark_pending(self, articles: Sequence[Article]) -> None:
@@ -462,6 +476,24 @@ class ArticleStore:
                 return False
             self._delete_articles([article_id])
             return True
+
+
+def _find_near_duplicates(
+    changed: Sequence[Article], catalog: dict[str, dict[str, Any]]
+) -> dict[str, tuple[str, str]]:
+    """Signature and ``duplicate_of`` per changed article: stored articles come first, then
+    the changed ones in load order, so a repeat links to the copy that arrived first."""
+    changed_ids = {a.id for a in changed}
+    finder = DuplicateFinder(
+        (i, str(m.get("minhash", "")), str(m.get("duplicate_of", "")))
+        for i, m in catalog.items()
+        if i not in changed_ids and m.get("state") == "ready"
+    )
+    found: dict[str, tuple[str, str]] = {}
+    for article in changed:
+        sig = near_duplicates.signature(article.body)
+        found[article.id] = (near_duplicates.encode(sig), finder.add(article.id, sig))
+    return found
 
 
 def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:

@@ -7,13 +7,16 @@ import html
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.chains.qa import Answer, QAChain, Retrieved, Token, Turn
 from assistant.corpus import parse_date
 from assistant.errors import AssistantError
 from assistant.retrieval import Filters
 from assistant.store import Passage
+
+if TYPE_CHECKING:
+    from assistant.ui_tools import FactCheckHandler, SummaryHandler
 
 log = logging.getLogger(__name__)
 
@@ -133,34 +136,81 @@ def build_ui(
     handler: ChatHandler,
     header: Callable[[], str],
     sources: Callable[[], list[str]],
+    summaries: SummaryHandler | None = None,
+    factchecks: FactCheckHandler | None = None,
 ) -> Any:
     import gradio as gr
 
     with gr.Blocks(title="Newsroom assistant") as demo:
         status = gr.Markdown(header())
-        with gr.Accordion("Dates and sources", open=False), gr.Row():
-            as_of = gr.Textbox(
-                label="As of",
-                placeholder="YYYY-MM-DD",
-                info="Ask as on this day: later articles are left out, and "
-                "“this week” means the week before it.",
+        with gr.Tab("Ask"):
+            with gr.Accordion("Dates and sources", open=False), gr.Row():
+                as_of = gr.Textbox(
+                    label="As of",
+                    placeholder="YYYY-MM-DD",
+                    info="Ask as on this day: later articles are left out, and "
+                    "“this week” means the week before it.",
+                )
+                since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
+                until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
+                source = gr.Dropdown(
+                    choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
+                )
+            gr.ChatInterface(
+                handler.respond,
+                chatbot=gr.Chatbot(
+                    height=520,
+                    label="Chat",
+                    sanitize_html=True,
+                    placeholder="Ask about the news in the corpus, e.g. "
+                    "“Who did Zelenskyy speak with, and what did they agree?”",
+                ),
+                additional_inputs=[since, until, source, as_of],
+                api_name="chat",
             )
-            since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
-            until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
-            source = gr.Dropdown(
-                choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
-            )
-        gr.ChatInterface(
-            handler.respond,
-            chatbot=gr.Chatbot(
-                height=520,
-                label="Chat",
-                sanitize_html=True,
-                placeholder="Ask about the news in the corpus, e.g. "
-                "“Who did Zelenskyy speak with, and what did they agree?”",
-            ),
-            additional_inputs=[since, until, source, as_of],
-            api_name="chat",
-        )
+        if summaries is not None:
+            with gr.Tab("Summarize"):
+                article = gr.Dropdown(
+                    choices=summaries.choices(),
+                    label="Article (type to search)",
+                    filterable=True,
+                )
+                topic = gr.Textbox(
+                    label="…or a topic across the corpus",
+                    placeholder="e.g. Ukraine's air defence",
+                )
+                with gr.Row():
+                    length = gr.Radio(
+                        ["brief", "paragraph", "bullets"], value="brief", label="Length"
+                    )
+                    topic_since = gr.Textbox(label="Topic since", placeholder="YYYY-MM-DD")
+                    topic_until = gr.Textbox(label="Topic until", placeholder="YYYY-MM-DD")
+                summarize = gr.Button("Summarize", variant="primary")
+                summary = gr.Markdown(sanitize_html=True)
+                summarize.click(
+                    summaries.summarize,
+                    inputs=[article, topic, length, topic_since, topic_until],
+                    outputs=summary,
+                    api_name="summarize",
+                )
+                demo.load(lambda: gr.update(choices=summaries.choices()), outputs=article)
+        if factchecks is not None:
+            with gr.Tab("Fact-check"):
+                claim = gr.Textbox(
+                    label="Claim, or a paragraph of claims",
+                    lines=3,
+                    placeholder="e.g. Spain and Ukraine signed a bilateral security agreement.",
+                )
+                check_as_of = gr.Textbox(
+                    label="As of", placeholder="YYYY-MM-DD (optional)", max_lines=1
+                )
+                check = gr.Button("Check", variant="primary")
+                verdicts = gr.Markdown(sanitize_html=True)
+                check.click(
+                    factchecks.check,
+                    inputs=[claim, check_as_of],
+                    outputs=verdicts,
+                    api_name="check",
+                )
         demo.load(header, outputs=status)
     return demo

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from assistant.chains.qa import Answer, Retrieved, Token
+from assistant.chains.quotes import quote_in
 from assistant.config import Settings
 from assistant.ingest import ingest_paths
 from assistant.runtime import ChatRuntime, Services, build_services, start_chat
@@ -101,3 +102,34 @@ def test_a_server_dying_mid_answer_gives_a_message_then_restarts(
     again = list(handler.respond("Who did Zelenskyy speak with?", []))[-1]
     assert server.is_alive(), again
     assert "Sánchez" in again or "Sanchez" in again
+
+
+def test_summary_of_the_seed_article_names_its_main_points(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    services, chat = runtime
+    [article] = services.store.list_articles()
+    answer = list(chat.current().summarize.article(article.id, "brief"))[-1]
+    assert isinstance(answer, Answer)
+    text = answer.text.lower()
+    for needle in (
+        "zelenskyy",
+        "sánchez",
+        "bilateral security agreement",
+        "air defen",
+        "switzerland",
+    ):
+        assert needle in text, (needle, answer.text)
+
+
+def test_claim_about_a_signed_agreement_is_not_supported(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    _, chat = runtime
+    result = chat.current().factcheck.check_claim(
+        "Spain and Ukraine signed a bilateral security agreement"
+    )
+    assert result.verdict != "SUPPORTED", result
+    for evidence in (e for e in result.evidence if e.verified):  # what would be shown
+        assert quote_in(evidence.quote, evidence.passage.text)
+        assert evidence.passage.published == "2024-03-25"

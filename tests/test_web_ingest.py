@@ -196,3 +196,18 @@ def test_feed_file_read_again_through_ingest_paths(services: Services, tmp_path:
     assert titles == {"Story 1", "Story 2", "Story 3", "Story 4"}
     feed.unlink()  # the feed file itself removed from the folder: its articles go
     assert ingest_paths(services.store, [corpus], 1).removed == 4
+
+
+def test_cli_ingests_a_url_and_a_file_together(
+    server: str, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("ASSISTANT_VECTORSTORE_DIR", str(settings.vectorstore_dir))
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(settings.cache_dir))
+    page = tmp_path / "page.html"
+    page.write_text(news_page(title="Bridge reopens after repairs"))
+    result = CliRunner().invoke(main, ["ingest", f"{server}/story", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.output
+    titles = {a.title for a in build_services(settings).store.list_articles()}
+    assert titles == {"Storm floods harbour district", "Bridge reopens after repairs"}

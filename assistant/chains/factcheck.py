@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable
 
 from assistant.chains.context import pack_context
 from assistant.chains.errors import model_errors
-from assistant.chains.quotes import quote_in
+from assistant.chains.quotes import matching_sentence, quote_in
 from assistant.chains.verdict_parsing import (
     Verdict,
     VerdictReply,
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“])")
 _SHORT_CLAIM_WORDS = 30  # a single sentence this short is checked as it is
 _MAX_CLAIMS = 8
+_VERDICT_TOKENS = 220
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Evidence:
     quote: str
     passage: Passage
     verified: bool  # the quote occurs in the stored text of the passage
+    # The model's words were a paraphrase; the quote shown is the passage sentence they
+    # paraphrase (verbatim from the store).
+    matched: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,20 @@ def verify_evidence(reply: VerdictReply, passages: Sequence[Passage]) -> list[Ev
         other = next((p for p in passages if quote_in(item.quote, p.text)), None)
         if other is not None:
             checked.append(Evidence(item.quote.strip(), other, True))
-        elif named is not None or passages:
-            checked.append(Evidence(item.quote.strip(), named or passages[0], False))
-    return checked
+            continue
+        for passage in [named] if named is not None else passages:
+            sentence = matching_sentence(item.quote, passage.text)
+            if sentence is not None:
+                checked.append(Evidence(sentence, passage, True, matched=True))
+                break
+        else:
+            if passages:
+                checked.append(Evidence(item.quote.strip(), named or passages[0], False))
+    # The same sentence cited twice is shown once.
+    unique: dict[tuple[str, str], Evidence] = {}
+    for evidence in checked:
+        unique.setdefault((evidence.passage.chunk_id, evidence.quote), evidence)
+    return list(unique.values())
 
 
 class FactCheckChain:
@@ -112,13 +127,16 @@ class FactCheckChain:
         min_relevance: float,
         evidence_passages: int = 4,
     ) -> None:
-        self.llm = llm
+        # A verdict is a short JSON object: a bound on its length stops a rambling small
+        # model from spending a minute on one claim (llama.cpp's server reads the bound
+        # from the request body, as models.make_chat_model explains).
+        self.llm = llm.bind(extra_body={"max_tokens": _VERDICT_TOKENS})
         self.retrieve = retrieve
         self.prompts = prompts
         self.context_tokens = context_tokens
         self.min_relevance = min_relevance
         self.evidence_passages = evidence_passages
-        self.split_chain: Runnable = prompts.split | llm | StrOutputParser()
+        self.split_chain: Runnable = prompts.split | self.llm | StrOutputParser()
 
     # ---- claims ---------------------------------------------------------------------
 
@@ -145,7 +163,7 @@ class FactCheckChain:
     def _ask(self, messages: list[BaseMessage]) -> str:
         with model_errors():
             reply = self.llm.invoke(messages)
-        return str(reply.content)
+        return str(getattr(reply, "content", reply))
 
     def read_verdict(self, messages: list[BaseMessage]) -> tuple[VerdictReply, str]:
         """Strict JSON, then one retry showing the model its error, then a lenient read."""

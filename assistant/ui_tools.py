@@ -1,0 +1,136 @@
+"""Handlers of the Summarize and Fact-check tabs: plain generators of Markdown, testable
+without a browser. All article text and model output is escaped (shown as text)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from assistant.chains.factcheck import ClaimCheck, Claims, FactCheck, FactCheckChain
+from assistant.chains.qa import Answer, Progress, Token
+from assistant.chains.summarize import Length, SummarizeChain
+from assistant.errors import AssistantError
+from assistant.store import ArticleInfo
+from assistant.ui import escape, format_sources, parse_filters
+
+log = logging.getLogger(__name__)
+
+VERDICT_BADGES = {
+    "SUPPORTED": "✅ SUPPORTED",
+    "REFUTED": "❌ REFUTED",
+    "CONFLICTING": "⚖️ CONFLICTING",
+    "NOT ENOUGH INFO": "❔ NOT ENOUGH INFO",
+}
+
+
+def article_label(article: ArticleInfo) -> str:
+    meta = " · ".join(x for x in (article.published, article.source) if x)
+    return f"{article.title} ({meta})" if meta else article.title
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, AssistantError):
+        return f"⚠️ {escape(str(exc))}"
+    log.exception("Tool failed")
+    return f"⚠️ Something went wrong ({type(exc).__name__}). See the log."
+
+
+class SummaryHandler:
+    def __init__(
+        self,
+        chain: Callable[[], SummarizeChain],
+        articles: Callable[[], list[ArticleInfo]],
+    ) -> None:
+        self.chain = chain
+        self.articles = articles
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, article id) pairs for the searchable article list."""
+        return [(article_label(a), a.id) for a in self.articles()]
+
+    def summarize(
+        self,
+        article_id: str | None,
+        topic: str,
+        length: str,
+        since: str = "",
+        until: str = "",
+    ) -> Iterator[str]:
+        """A topic when one is typed, else the chosen article."""
+        size: Length = length if length in ("brief", "paragraph", "bullets") else "brief"  # type: ignore[assignment]
+        text = ""
+        try:
+            if topic and topic.strip():
+                events: Iterator[Any] = self.chain().topic(
+                    topic.strip(), size, parse_filters(since, until, "")
+                )
+            elif article_id:
+                events = self.chain().article(article_id, size)
+            else:
+                yield "Choose an article from the list, or type a topic."
+                return
+            for event in events:
+                if isinstance(event, Progress):
+                    yield f"_{escape(event.message)}_"
+                elif isinstance(event, Token):
+                    text += event.text
+                    yield escape(text)
+                elif isinstance(event, Answer):
+                    yield "\n\n".join(x for x in (escape(event.text), _summary_sources(event)) if x)
+        except Exception as exc:  # the page shows a message, never a stack trace
+            yield "\n\n".join(x for x in (escape(text), _failure(exc)) if x)
+
+
+def _summary_sources(answer: Answer) -> str:
+    if answer.cited or not answer.passages:
+        return format_sources(answer)
+    first = answer.passages[0]  # a whole-article summary: its source is the article
+    meta = " · ".join(x for x in (first.published, first.source) if x)
+    return (
+        f"**Source**: {escape(first.title)} ({escape(meta)}), all {len(answer.passages)} passages"
+    )
+
+
+def format_claim(check: ClaimCheck) -> str:
+    lines = [f"**{VERDICT_BADGES[check.verdict]}** — {escape(check.claim)}"]
+    shown = [e for e in check.evidence if e.verified]
+    for evidence in shown:
+        p = evidence.passage
+        meta = " · ".join(x for x in (p.published or "date unknown", p.source) if x)
+        how = "✓ verified quote" + (
+            " (the passage sentence the model paraphrased)" if evidence.matched else ""
+        )
+        lines.append(
+            f"> “{escape(evidence.quote)}”\n>\n> — {escape(p.title)} ({escape(meta)}) · {how}"
+        )
+    if not shown:
+        lines.append("_No verified evidence in the articles._")
+    if check.explanation:
+        lines.append(f"_{escape(check.explanation)}_")
+    return "\n\n".join(lines)
+
+
+class FactCheckHandler:
+    def __init__(self, chain: Callable[[], FactCheckChain]) -> None:
+        self.chain = chain
+
+    def check(self, text: str, as_of: str = "") -> Iterator[str]:
+        if not text or not text.strip():
+            yield "Type a claim, or a paragraph holding several."
+            return
+        done: list[str] = []
+        try:
+            filters = parse_filters("", "", "", as_of)
+            for event in self.chain().check(text.strip(), filters):
+                if isinstance(event, Claims):
+                    listed = "\n".join(f"{i}. {escape(c)}" for i, c in enumerate(event.claims, 1))
+                    yield f"Checking {len(event.claims)} claim(s):\n\n{listed}"
+                elif isinstance(event, ClaimCheck):
+                    done.append(format_claim(event))
+                    yield "\n\n---\n\n".join(done) + "\n\n_Checking…_"
+                elif isinstance(event, FactCheck):
+                    head = f"### Overall: {VERDICT_BADGES[event.overall]}"
+                    yield "\n\n---\n\n".join([head, *done])
+        except Exception as exc:
+            yield "\n\n---\n\n".join([*done, _failure(exc)])

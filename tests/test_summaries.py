@@ -1,0 +1,126 @@
+"""Summaries with a fake chat model: whole articles, map-reduce, topics, and the tab
+handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.chains.factcheck import FactCheckChain
+from assistant.chains.qa import Answer, Progress, Retrieved
+from assistant.chains.summarize import SummarizeChain, group_within_budget
+from assistant.config import PROJECT_ROOT
+from assistant.prompts import load_prompts
+from assistant.retrieval import Filters
+from assistant.store import ArticleInfo, Passage
+from assistant.tokens import count_tokens
+from assistant.ui_tools import FactCheckHandler, SummaryHandler, article_label
+
+PROMPTS = load_prompts(PROJECT_ROOT / "prompts")
+
+
+def passages(count: int, words: int = 150) -> list[Passage]:
+    return [
+        Passage(
+            f"c{i}",
+            "long",
+            i,
+            f"Part {i}: " + "news " * words,
+            "Long story",
+            "2024-05-01",
+            "wire",
+            "",
+            0.5,
+        )
+        for i in range(count)
+    ]
+
+
+class Recording(FakeListChatModel):
+    prompts: list[str]
+
+    def _call(self, messages: Any, *args: Any, **kwargs: Any) -> str:
+        self.prompts.append(messages[-1].content)
+        return super()._call(messages, *args, **kwargs)
+
+    def _stream(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        self.prompts.append(messages[-1].content)
+        return super()._stream(messages, *args, **kwargs)
+
+
+def make(
+    responses: list[str], article: list[Passage], budget: int
+) -> tuple[SummarizeChain, Recording]:
+    llm = Recording(responses=responses, prompts=[])
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        return article
+
+    return SummarizeChain(llm, lambda _id: article, retrieve, PROMPTS, budget, 800, 0.2), llm
+
+
+def test_short_article_is_summarized_whole_in_one_prompt(cache_dir: Any) -> None:
+    article = passages(3, 20)
+    chain, llm = make(["A short summary."], article, 1800)
+    events = list(chain.article("long", "brief"))
+    assert isinstance(events[0], Retrieved)
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.text == "A short summary."
+    assert len(llm.prompts) == 1
+    assert all(f"Part {i}:" in llm.prompts[0] for i in range(3))  # every chunk, not top-k
+    assert "2 to 3 sentences" in llm.prompts[0]
+
+
+def test_long_article_is_map_reduced_within_the_budget(cache_dir: Any) -> None:
+    article = passages(6, 150)  # about 900 tokens in all
+    budget = 400
+    groups = group_within_budget(article, budget)
+    assert len(groups) >= 3
+    assert all(sum(count_tokens(p.text) for p in g) <= budget for g in groups)
+    assert [p.index for g in groups for p in g] == list(range(6))  # order kept, none lost
+    notes = [f"- note {i}" for i in range(len(groups))]
+    chain, llm = make([*notes, "The final summary."], article, budget)
+    events = list(chain.article("long", "bullets"))
+    assert sum(isinstance(e, Progress) for e in events) == len(groups)
+    assert events[-1].text == "The final summary."  # type: ignore[union-attr]
+    final_prompt = llm.prompts[-1]
+    assert all(note in final_prompt for note in notes)  # the reduce step reads every note
+    assert "Part 0:" not in final_prompt
+
+
+def test_topic_summary_cites_passages(cache_dir: Any) -> None:
+    article = passages(2, 20)
+    chain, _ = make(["Part one says news [1]. Part two agrees [2]."], article, 1800)
+    answer = list(chain.topic("news"))[-1]
+    assert isinstance(answer, Answer) and answer.cited == [1, 2]
+
+
+def test_summary_tab_handler_streams_and_names_the_source(cache_dir: Any) -> None:
+    article = passages(2, 20)
+    chain, _ = make(["A <b>summary</b> of it."], article, 1800)
+    info = ArticleInfo("long", "Long story", "2024-05-01", "wire", "", 2, "x")
+    handler = SummaryHandler(lambda: chain, lambda: [info])
+    assert handler.choices() == [(article_label(info), "long")]
+    outputs = list(handler.summarize("long", "", "brief"))
+    assert "&lt;b&gt;summary&lt;/b&gt;" in outputs[-1]
+    assert "**Source**: Long story (2024-05-01 · wire), all 2 passages" in outputs[-1]
+    assert list(handler.summarize(None, "", "brief")) == [
+        "Choose an article from the list, or type a topic."
+    ]
+    assert "must be a date" in list(handler.summarize(None, "news", "brief", "soon"))[-1]
+
+
+def test_factcheck_tab_handler_marks_verified_quotes(cache_dir: Any) -> None:
+    article = passages(1, 20)
+    quote = "news news news news news"
+    reply = f'{{"verdict": "SUPPORTED", "evidence": [{{"passage": 1, "quote": "{quote}"}}]}}'
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        return article
+
+    chain = FactCheckChain(FakeListChatModel(responses=[reply]), retrieve, PROMPTS, 800, 0.2)
+    output = list(FactCheckHandler(lambda: chain).check("It is news."))[-1]
+    assert output.startswith("### Overall: ✅ SUPPORTED")
+    assert f"“{quote}”" in output and "✓ verified quote" in output
+    assert "Long story (2024-05-01 · wire)" in output
