@@ -186,7 +186,7 @@ def build_ui(
                     topic_since = gr.Textbox(label="Topic since", placeholder="YYYY-MM-DD")
                     topic_until = gr.Textbox(label="Topic until", placeholder="YYYY-MM-DD")
                 summarize = gr.Button("Summarize", variant="primary")
-                summary = gr.Markdown(sanitize_html=True)
+                summary = gr.Markdown(sanitize_html=True, elem_id="summary-output")
                 summarize.click(
                     summaries.summarize,
                     inputs=[article, topic, length, topic_since, topic_until],
@@ -205,7 +205,7 @@ def build_ui(
                     label="As of", placeholder="YYYY-MM-DD (optional)", max_lines=1
                 )
                 check = gr.Button("Check", variant="primary")
-                verdicts = gr.Markdown(sanitize_html=True)
+                verdicts = gr.Markdown(sanitize_html=True, elem_id="factcheck-output")
                 check.click(
                     factchecks.check,
                     inputs=[claim, check_as_of],

@@ -109,7 +109,7 @@ def test_summary_of_the_seed_article_names_its_main_points(
 ) -> None:
     services, chat = runtime
     [article] = services.store.list_articles()
-    answer = list(chat.current().summarize.article(article.id, "brief"))[-1]
+    answer = list(chat.current().summarize.article(article.id, "bullets"))[-1]
     assert isinstance(answer, Answer)
     text = answer.text.lower()
     for needle in (
