@@ -24,8 +24,14 @@ import frontmatter
 import yaml
 
 from assistant.errors import LoadError
-from assistant.loaders.feeds import FEED_SUFFIXES, load_feed
-from assistant.loaders.html import HTML_SUFFIXES, load_html
+from assistant.loaders.formats import (
+    FEED_SUFFIXES,
+    HTML_SUFFIXES,
+    JSON_SUFFIXES,
+    JSONL_SUFFIXES,
+    PDF_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+)
 from assistant.loaders.model import (
     Article,
     LoadResult,
@@ -34,7 +40,6 @@ from assistant.loaders.model import (
     parse_date,
     record_to_article,
 )
-from assistant.loaders.pdf import PDF_SUFFIXES, load_pdf
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -47,13 +52,6 @@ __all__ = [
     "load_text",
     "parse_date",
 ]
-
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-JSON_SUFFIXES = {".json"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED_SUFFIXES = (
-    TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | FEED_SUFFIXES
-)
 
 _SEED_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?")
 
@@ -148,6 +146,11 @@ def load_file(path: Path, max_bytes: int) -> LoadResult:
 
 def _read(raw: bytes, suffix: str, origin: str, name: str, result: LoadResult) -> None:
     """Hand the bytes to the reader of their type; a LoadError is the whole file's problem."""
+    # Imported on first use: together ~0.3 s, which commands that never read a file skip.
+    from assistant.loaders.feeds import load_feed
+    from assistant.loaders.html import load_html
+    from assistant.loaders.pdf import load_pdf
+
     if suffix in PDF_SUFFIXES:
         result.articles.append(load_pdf(raw, origin, name))
         return

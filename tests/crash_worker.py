@@ -1,5 +1,5 @@
-"""Run by test_crash_safety in a subprocess: ingest a folder into a store, then (when asked)
-print the store's full state as JSON for the test to check.
+"""Run by test_crash_safety in a subprocess: ingest a folder into a store and print the
+store's full state as JSON for the test to check.
 
 The embeddings are a fast hash, not the model: what is under test is the store's writes
 (Chroma, catalog, keyword index) being cut at random points, and a cheap embedding lets
@@ -61,16 +61,15 @@ def dump(store: ArticleStore) -> dict[str, object]:
 
 
 def main() -> None:
-    store_dir, cache_dir, corpus, mode = (
-        Path(sys.argv[1]),
-        Path(sys.argv[2]),
-        sys.argv[3],
-        sys.argv[4],
-    )
+    """Finish whatever the last (killed) run left, print the state; then, for each line on
+    stdin, announce and run one more sync (the one the test kills), printing the state."""
+    store_dir, cache_dir, corpus = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     store = open_test_store(store_dir, cache_dir)
-    print("SYNCING", flush=True)
-    report = ingest_paths(store, [Path(corpus)], 10)
-    if mode == "finish":
+    report = ingest_paths(store, [corpus], 10)
+    print(json.dumps({"report": report.summary(), "state": dump(store)}), flush=True)
+    for _ in sys.stdin:
+        print("SYNCING", flush=True)
+        report = ingest_paths(store, [corpus], 10)
         print(json.dumps({"report": report.summary(), "state": dump(store)}), flush=True)
 
 

@@ -59,15 +59,25 @@ def _write_wire(path: Path, f: int, version: int) -> None:
     path.write_text("\n".join(json.dumps(rec) for rec in records) + "\n")
 
 
-def _worker(store: Path, cache: Path, corpus: Path, mode: str) -> subprocess.Popen[str]:
+def _start_worker(store: Path, cache: Path, corpus: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_worker", str(store), str(cache), str(corpus), mode],
+        [sys.executable, "-m", "tests.crash_worker", str(store), str(cache), str(corpus)],
         cwd=PROJECT_ROOT,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
+
+
+def _state_after_recovery(worker: subprocess.Popen[str]) -> dict[str, Any]:
+    """A new worker first finishes what the killed one left: its first line is the state."""
+    assert worker.stdout is not None
+    line = worker.stdout.readline()
+    assert line, f"the worker died with code {worker.poll()}"
+    state: dict[str, Any] = json.loads(line)["state"]
+    return state
 
 
 def _check_consistent(state: dict[str, Any], expected: dict[str, str]) -> None:
@@ -92,33 +102,37 @@ def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache
     rng = random.Random(20240325)
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     corpus.mkdir()
-    previous: dict[str, Any] | None = None
-    killed_mid_sync = 0
+    # Each worker process recovers and checks in, then runs the next sync, which is killed:
+    # one process start per round, and every kill is followed by a fresh process.
+    worker = _start_worker(store, cache_dir, corpus)
+    previous = _state_after_recovery(worker)
     before: dict[str, str] = {}
-    for round_no in range(ROUNDS):
-        _write_corpus(corpus, round_no, rng)
-        after = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
+    killed_mid_sync = 0
+    try:
+        for round_no in range(ROUNDS):
+            _write_corpus(corpus, round_no, rng)
+            after = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
+            assert worker.stdin is not None and worker.stdout is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+            assert worker.stdout.readline().strip() == "SYNCING"
+            # Within the sync's duration: ~1.5 s for the first 300 articles, ~0.3 s later.
+            time.sleep(rng.uniform(0.0, 1.5 if round_no == 0 else 0.3))
+            worker.send_signal(signal.SIGKILL)
+            rest, _ = worker.communicate(timeout=30)
+            killed_mid_sync += not rest.strip()  # no state printed: the sync was cut
 
-        victim = _worker(store, cache_dir, corpus, "run")
-        assert victim.stdout is not None
-        assert victim.stdout.readline().strip() == "SYNCING"
-        # Within the sync's duration: ~1.5 s for the first 300 articles, ~0.3 s later.
-        time.sleep(rng.uniform(0.0, 1.5 if round_no == 0 else 0.3))
-        victim.send_signal(signal.SIGKILL)
-        victim.communicate(timeout=30)
-        killed_mid_sync += victim.returncode == -signal.SIGKILL
-
-        finisher = _worker(store, cache_dir, corpus, "finish")
-        out, err = finisher.communicate(timeout=120)
-        assert finisher.returncode == 0, err[-3000:]
-        state = json.loads(out.splitlines()[-1])["state"]
-        _check_consistent(state, after)
-
-        if previous is not None:
+            worker = _start_worker(store, cache_dir, corpus)
+            state = _state_after_recovery(worker)
+            _check_consistent(state, after)
             # What the round did not touch is still there, with the very same chunks.
             untouched = {i for i, h in before.items() if after.get(i) == h}
             old_chunks = {c[0] for c in previous["chunks"] if c[1] in untouched}
             new_chunks = {c[0] for c in state["chunks"] if c[1] in untouched}
-            assert untouched and old_chunks == new_chunks
-        previous, before = state, after
-    assert killed_mid_sync >= ROUNDS // 2  # most kills landed while the sync was running
+            assert old_chunks == new_chunks
+            assert untouched or round_no == 0
+            previous, before = state, after
+    finally:
+        worker.kill()
+        worker.communicate(timeout=30)
+    assert killed_mid_sync >= ROUNDS // 2  # most kills landed inside a sync

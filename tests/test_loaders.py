@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from assistant.corpus import load_file, load_paths
-from assistant.loaders.html import MAX_HTML_BYTES, fragment_to_text
+from assistant.loaders.formats import MAX_HTML_BYTES
+from assistant.loaders.html import fragment_to_text
 from assistant.loaders.pdf import page_of
 from tests.samples import STORY_PARAGRAPHS, atom_feed, make_pdf, news_page, rss_feed
 

@@ -23,8 +23,6 @@ from assistant.loaders.model import Article, LoadResult, derive_title, parse_dat
 
 log = logging.getLogger(__name__)
 
-FEED_SUFFIXES = {".xml", ".rss", ".atom"}
-
 
 def load_feed(raw: bytes, origin: str, name: str) -> LoadResult:
     result = LoadResult(partial_origins={origin})

@@ -16,13 +16,11 @@ import trafilatura
 from trafilatura.settings import Document
 
 from assistant.errors import LoadError
+from assistant.loaders.formats import MAX_HTML_BYTES
 from assistant.loaders.model import Article, derive_title, parse_date, stable_id
 
 log = logging.getLogger(__name__)
 
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-# A news page is rarely over 1 MB of markup; 5 MB leaves room and bounds parse time (~3 s).
-MAX_HTML_BYTES = 5_000_000
 
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",

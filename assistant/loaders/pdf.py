@@ -19,7 +19,6 @@ from assistant.loaders.model import Article, derive_title, parse_date, stable_id
 
 log = logging.getLogger(__name__)
 
-PDF_SUFFIXES = {".pdf"}
 # A scan with stray OCR-less glyphs (a page number, a logo's letters) is still a scan.
 _MIN_TEXT_CHARS = 20
 _PAGE_MARK = "[page {n}]"

@@ -13,10 +13,8 @@ from urllib.parse import urlparse
 import httpx
 
 from assistant.errors import LoadError
-from assistant.loaders.feeds import load_feed
-from assistant.loaders.html import MAX_HTML_BYTES, load_html
+from assistant.loaders.formats import MAX_HTML_BYTES
 from assistant.loaders.model import LoadResult, decode, record_to_article
-from assistant.loaders.pdf import load_pdf
 
 FETCH_TIMEOUT_S = 20.0
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//|[^\\])")
@@ -59,6 +57,11 @@ def load_url(url: str, max_bytes: int, timeout: float = FETCH_TIMEOUT_S) -> Load
 def _parse(
     result: LoadResult, raw: bytes, content_type: str, charset: str | None, url: str, final: str
 ) -> None:
+    # Imported here: the parsers are slow to import and most runs fetch no URL.
+    from assistant.loaders.feeds import load_feed
+    from assistant.loaders.html import load_html
+    from assistant.loaders.pdf import load_pdf
+
     if not raw.strip():
         raise LoadError(url, "answered with an empty page")
     if content_type in _HTML_TYPES:
