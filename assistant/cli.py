@@ -291,7 +291,7 @@ def run_server(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from assistant.runtime import build_services, start_chat
     from assistant.ui import ChatHandler, build_ui
-    from assistant.ui_tools import FactCheckHandler, SummaryHandler
+    from assistant.ui_tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
     with _friendly_errors():
         auth = parse_auth(settings.auth)
@@ -319,7 +319,8 @@ def run_server(settings: Settings) -> None:
         handler = ChatHandler(chat.current_qa, lambda: chat.backend.label)
         summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
         factchecks = FactCheckHandler(lambda: chat.current().factcheck)
-        demo = build_ui(handler, header, sources, summaries, factchecks)
+        corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
+        demo = build_ui(handler, header, sources, summaries, factchecks, corpus)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
         demo.queue(default_concurrency_limit=4).launch(
             server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
@@ -355,6 +356,167 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
         click.echo(f"Store: {folder}", err=True)
         results = evaluate_retrieval(services.store, data, settings.top_k, settings.max_file_mb)
         click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
+
+
+@eval_group.command(name="claims")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl (evidence sentences) and claims.jsonl.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N claims.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Also write the figures and each claim to a JSON file."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --json: the file (default: a new one under the cache folder's eval-results).",
+)
+@click.pass_obj
+def eval_claims(
+    settings: Settings, data: Path, limit: int | None, as_json: bool, output: Path | None
+) -> None:
+    """Fact-check verdicts (accuracy, macro-F1, confusion) and evidence against gold labels,
+    with the always-majority baseline. Progress goes to stderr, one line per claim."""
+    from datetime import date
+
+    from assistant.chains.factcheck import ClaimCheck
+    from assistant.eval_claims import (
+        evaluate_claims,
+        format_claims,
+        ingest_corpus,
+        load_claims,
+        load_sentences,
+    )
+    from assistant.eval_io import results_path, write_results
+    from assistant.eval_retrieval import eval_store_folder
+    from assistant.retrieval import Filters
+    from assistant.runtime import build_services, start_chat
+
+    with _friendly_errors():
+        claims = load_claims(data / "claims.jsonl", limit)
+        sentences = load_sentences(data / "corpus.jsonl")
+        folder = eval_store_folder(settings.cache_dir, data)
+        services = build_services(settings.model_copy(update={"vectorstore_dir": folder}))
+        click.echo(f"Store: {folder}", err=True)
+        with _progress_bar("Embedding") as progress:
+            report = ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        chat = start_chat(settings, services)
+
+        class Current:
+            """Each claim goes to the current chain: a dead embedded server is restarted."""
+
+            def check_claim(
+                self, claim: str, filters: Filters | None = None, today: date | None = None
+            ) -> ClaimCheck:
+                return chat.current().factcheck.check_claim(claim, filters, today)
+
+        try:
+            click.echo(f"Checking {len(claims)} claims with {chat.backend.label}", err=True)
+            results = evaluate_claims(
+                Current(), claims, sentences, progress=lambda line: click.echo(line, err=True)
+            )
+        finally:
+            chat.close()
+        results = {"model": chat.backend.label, "data": str(data), **results}
+        click.echo(format_claims(results))
+        if as_json:
+            path = write_results(
+                results, output or results_path(settings.cache_dir, "claims", data)
+            )
+            click.echo(f"Results: {path}", err=True)
+
+
+@eval_group.command(name="summaries")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with articles.jsonl (id, text, references).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N articles."
+)
+@click.option(
+    "--length",
+    type=click.Choice(["brief", "paragraph", "bullets"]),
+    default="brief",
+    show_default=True,
+    help="How long the summaries are.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Also write the figures and each summary to JSON."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --json: the file (default: a new one under the cache folder's eval-results).",
+)
+@click.pass_obj
+def eval_summaries(
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    length: str,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """ROUGE-L of article summaries against human references, and their faithfulness to
+    the article (judged without a model). Progress goes to stderr, one line per article."""
+    from typing import cast
+
+    from assistant.chains.qa import Event
+    from assistant.chains.summarize import Length
+    from assistant.eval_io import results_path, write_results
+    from assistant.eval_retrieval import eval_store_folder
+    from assistant.eval_summaries import (
+        FaithfulnessJudge,
+        evaluate_summaries,
+        format_summaries,
+        ingest_articles,
+        load_articles,
+    )
+    from assistant.runtime import build_services, start_chat
+
+    with _friendly_errors():
+        articles = load_articles(data / "articles.jsonl", limit)
+        folder = eval_store_folder(settings.cache_dir, data)
+        services = build_services(settings.model_copy(update={"vectorstore_dir": folder}))
+        click.echo(f"Store: {folder}", err=True)
+        with _progress_bar("Embedding") as progress:
+            report = ingest_articles(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        chat = start_chat(settings, services)
+
+        class Current:
+            """Each article goes to the current chain: a dead embedded server is restarted."""
+
+            def article(self, article_id: str, length: Length = "brief") -> Iterator[Event]:
+                return chat.current().summarize.article(article_id, length)
+
+        try:
+            click.echo(f"Summarizing {len(articles)} articles with {chat.backend.label}", err=True)
+            results = evaluate_summaries(
+                Current(),
+                articles,
+                FaithfulnessJudge(services.store.embeddings),
+                cast(Length, length),
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {"model": chat.backend.label, "data": str(data), "length": length, **results}
+        click.echo(format_summaries(results))
+        if as_json:
+            path = write_results(
+                results, output or results_path(settings.cache_dir, "summaries", data)
+            )
+            click.echo(f"Results: {path}", err=True)
 
 
 @main.command()

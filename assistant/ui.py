@@ -16,7 +16,7 @@ from assistant.retrieval import Filters
 from assistant.store import Passage
 
 if TYPE_CHECKING:
-    from assistant.ui_tools import FactCheckHandler, SummaryHandler
+    from assistant.ui_tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ def build_ui(
     sources: Callable[[], list[str]],
     summaries: SummaryHandler | None = None,
     factchecks: FactCheckHandler | None = None,
+    corpus: CorpusHandler | None = None,
 ) -> Any:
     import gradio as gr
 
@@ -212,5 +213,36 @@ def build_ui(
                     outputs=verdicts,
                     api_name="check",
                 )
+        if corpus is not None:
+            with gr.Tab("Articles"):
+                uploads = gr.File(
+                    label="Drop articles here (text, Markdown, JSON, JSONL, HTML, PDF, RSS/Atom)",
+                    file_count="multiple",
+                )
+                with gr.Row():
+                    add = gr.Button("Add to the corpus", variant="primary")
+                    cancel = gr.Button("Cancel")
+                added = gr.Markdown(sanitize_html=True, elem_id="upload-report")
+                add.click(corpus.add, inputs=uploads, outputs=added, api_name="add_articles")
+                cancel.click(corpus.cancel, outputs=added, api_name="cancel_ingest")
+                stored = gr.Dropdown(
+                    choices=corpus.choices(),
+                    label="Stored article (type to search)",
+                    filterable=True,
+                )
+                remove = gr.Button("Remove this article", variant="stop")
+                removed = gr.Markdown(sanitize_html=True)
+                remove.click(
+                    corpus.remove, inputs=stored, outputs=removed, api_name="remove_article"
+                )
+
+                def refresh() -> Any:
+                    return gr.update(choices=corpus.choices(), value=None)
+
+                # Lists and the header follow the corpus as it changes.
+                added.change(refresh, outputs=stored)
+                removed.change(refresh, outputs=stored)
+                added.change(header, outputs=status)
+                removed.change(header, outputs=status)
         demo.load(header, outputs=status)
     return demo

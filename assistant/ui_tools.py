@@ -1,18 +1,23 @@
-"""Handlers of the Summarize and Fact-check tabs: plain generators of Markdown, testable
+"""Handlers of the Summarize, Fact-check and Articles tabs: plain generators of Markdown, testable
 without a browser. All article text and model output is escaped (shown as text)."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from assistant.chains.factcheck import ClaimCheck, Claims, FactCheck, FactCheckChain
 from assistant.chains.qa import Answer, Progress, Token
 from assistant.chains.summarize import Length, SummarizeChain
 from assistant.errors import AssistantError
-from assistant.store import ArticleInfo
+from assistant.ingest import ingest_paths
+from assistant.store import ArticleInfo, ArticleStore
 from assistant.ui import escape, format_sources, parse_filters
+from assistant.uploads import remove_article, save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +139,71 @@ class FactCheckHandler:
                     yield "\n\n---\n\n".join([head, *done])
         except Exception as exc:
             yield "\n\n---\n\n".join([*done, _failure(exc)])
+
+
+class CorpusHandler:
+    """The Articles tab: add files (progress, what was added and what was skipped and why),
+    cancel an ingest, remove an article."""
+
+    def __init__(self, store: ArticleStore, corpus_dir: Path, max_file_mb: float) -> None:
+        self.store = store
+        self.corpus_dir = corpus_dir
+        self.max_file_mb = max_file_mb
+        self._cancel = threading.Event()
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(article_label(a), a.id) for a in self.store.list_articles()]
+
+    def add(self, files: list[Any] | None) -> Iterator[str]:
+        paths = [Path(getattr(f, "name", f)) for f in files or []]
+        if not paths:
+            yield "Drop article files here first (text, Markdown, JSON, HTML, PDF, feeds)."
+            return
+        saved, problems = save_uploads(
+            paths, self.corpus_dir, max_bytes=int(self.max_file_mb * 1_000_000)
+        )
+        self._cancel.clear()
+        progress: dict[str, int] = {"done": 0, "total": 0}
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["report"] = ingest_paths(
+                    self.store,
+                    saved,
+                    self.max_file_mb,
+                    lambda done, total: progress.update(done=done, total=total),
+                    self._cancel,
+                )
+            except Exception as exc:  # reported below, in the page
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="upload-ingest", daemon=True)
+        started = time.monotonic()
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+            done, total = progress["done"], progress["total"]
+            rate = done / max(time.monotonic() - started, 1e-6)
+            yield f"Saved {len(saved)} file(s); embedding {done}/{total} chunks ({rate:.1f}/s)…"
+        if "error" in outcome:
+            yield _failure(outcome["error"])
+            return
+        report = outcome["report"]
+        lines = [f"**{escape(report.summary())}**"]
+        skipped = [*problems, *report.problems]
+        if skipped:
+            lines.append("Skipped:")
+            lines += [f"- {escape(str(p))}" for p in skipped]
+        yield "\n\n".join(lines)
+
+    def cancel(self) -> str:
+        self._cancel.set()
+        return "Cancelling: what is not embedded yet is finished by the next ingest."
+
+    def remove(self, article_id: str | None) -> str:
+        if not article_id:
+            return "Choose an article to remove."
+        if remove_article(self.store, article_id, self.corpus_dir):
+            return f"Removed the article {escape(article_id)} (and its uploaded file)."
+        return f"No article {escape(article_id)} is stored."

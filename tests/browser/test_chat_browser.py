@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -170,9 +171,30 @@ def test_fact_check_a_claim(app_server: AppServer, tab: Tab) -> None:
     tab.assert_no_console_errors()
 
 
-@pytest.mark.skip(reason="summaries arrive with the summaries feature")
-def test_upload_an_article_then_ask_about_it() -> None:
+def test_upload_an_article_then_ask_about_it(
+    app_server: AppServer, tab: Tab, tmp_path: Path
+) -> None:
     """An article uploaded in the page is ingested and the next answer cites it."""
+    upload = tmp_path / "harbour.md"
+    upload.write_text(
+        "---\ntitle: Quillmoor harbour reopens\ndate: 2024-04-02\nsource: Coast Gazette\n---\n"
+        "The Quillmoor harbour reopened on Tuesday after a storm closed it for two weeks. "
+        "Harbour master Ilse Varga said fishing boats can use the north quay again.\n"
+    )
+    open_app(tab, app_server)
+    page = tab.page
+    page.get_by_role("tab", name="Articles").click()
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="Add to the corpus").click()
+    report = _wait_for_text(tab, "#upload-report", "added")
+    tab.shoot("uploaded")
+    assert "1 added" in report, report
+    page.get_by_role("tab", name="Ask").click()
+    reply = ask(tab, "Who is the harbour master of Quillmoor?")
+    tab.shoot("answer-about-upload")
+    assert "Quillmoor harbour reopens" in reply.sources, reply.text
+    assert "2024-04-02" in reply.sources
+    tab.assert_no_console_errors()
 
 
 # --- login ------------------------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""The Articles tab's handler: uploads land in the corpus folder, are ingested with progress,
+bad files are listed with their reason, articles can be removed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.runtime import build_services
+from assistant.ui_tools import CorpusHandler
+
+
+def test_upload_ingest_report_and_remove(settings: Settings, tmp_path: Path) -> None:
+    services = build_services(settings)
+    corpus = tmp_path / "corpus"
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    good = incoming / "tram.md"
+    good.write_text("---\ntitle: Tram line opens\ndate: 2024-05-02\n---\nThe new tram line opened.")
+    empty = incoming / "empty.txt"
+    empty.write_text("")
+    handler = CorpusHandler(services.store, corpus, 1.0)
+
+    outputs = list(handler.add([str(good), str(empty)]))
+    final = outputs[-1]
+    assert "1 added" in final
+    assert "Skipped:" in final and "empty.txt" in final and "is empty" in final
+    assert (corpus / "tram.md").is_file()  # saved inside the corpus folder
+    [(label, article_id)] = handler.choices()
+    assert label.startswith("Tram line opens (2024-05-02")
+
+    assert "Removed" in handler.remove(article_id)
+    assert handler.choices() == [] and not (corpus / "tram.md").exists()
+    assert "No article" in handler.remove(article_id)
+    assert "Choose" in handler.remove(None)
+
+
+def test_hostile_upload_name_stays_inside_the_corpus(settings: Settings, tmp_path: Path) -> None:
+    services = build_services(settings)
+    corpus = tmp_path / "corpus"
+    weird = tmp_path / "in"
+    weird.mkdir()
+    upload = weird / "..%2F..%2Fescape.txt"
+    upload.write_text("Escape attempt\n\nNothing to see.")
+    list(CorpusHandler(services.store, corpus, 1.0).add([str(upload)]))
+    stored = [p for p in corpus.rglob("*") if p.is_file()]
+    assert len(stored) == 1 and stored[0].parent == corpus
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_nothing_dropped_is_a_clear_message(settings: Settings, tmp_path: Path) -> None:
+    services = build_services(settings)
+    [message] = CorpusHandler(services.store, tmp_path, 1.0).add(None)
+    assert "Drop article files" in message
