@@ -344,6 +344,68 @@ def bench_startup(settings: Settings) -> dict[str, Any]:
     }
 
 
+_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:title" content="{title}">
+<meta property="article:published_time" content="{published}">
+<meta name="author" content="Staff writer">
+<script>window.dataLayer = [];</script></head>
+<body><header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a>
+<a href="/subscribe">Subscribe</a></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Staff writer</p>
+{paragraphs}
+</article></main>
+<aside><h2>Most read</h2><ul><li><a href="/a">Another story</a></li>
+<li><a href="/b">More</a></li></ul></aside>
+<footer><p>© The Example Times. All rights reserved.</p>
+<p><a href="/privacy">Privacy</a></p></footer>
+</body></html>
+"""
+
+
+def bench_html(
+    settings: Settings, corpus: Sequence[Path], pages: int, rounds: int = 2
+) -> dict[str, Any]:
+    """The same articles as saved web pages (with site furniture) and as plain text files,
+    ingested into fresh stores in interleaved rounds: what HTML extraction costs."""
+    import html as html_lib
+
+    embeddings = make_embeddings(settings)
+    chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
+    articles = load_paths(corpus, int(settings.max_file_mb * 1e6)).articles[:pages]
+    rates: dict[str, list[float]] = {"html": [], "text": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = {"html": Path(tmp) / "html", "text": Path(tmp) / "text"}
+        for folder in folders.values():
+            folder.mkdir()
+        for i, a in enumerate(articles):
+            body = [p.strip() for p in a.body.split("\n") if p.strip()]
+            paragraphs = "\n".join(f"<p>{html_lib.escape(p)}</p>" for p in body)
+            title = html_lib.escape(a.title)
+            (folders["html"] / f"{i:05d}.html").write_text(
+                _PAGE.format(title=title, published=a.published_iso, paragraphs=paragraphs)
+            )
+            (folders["text"] / f"{i:05d}.txt").write_text(f"{a.title}\n\n" + "\n\n".join(body))
+        for round_ in range(rounds):
+            for kind, folder in folders.items():
+                store_dir = Path(tmp) / f"{kind}-store{round_}"
+                store = open_store(
+                    store_dir, None, store_dir, embeddings, embedding_model_id(settings), chunker
+                )
+                seconds = _timed(
+                    lambda s=store, f=folder: ingest_paths(s, [f], settings.max_file_mb)  # type: ignore[misc]
+                )
+                rates[kind].append(store.count_chunks() / seconds)
+                _say(f"  round {round_ + 1}: {kind} {rates[kind][-1]:.1f} chunks/s")
+    return {
+        "pages": len(articles),
+        "rounds": rounds,
+        "html_chunks_per_s": _median(rates["html"]),
+        "text_chunks_per_s": _median(rates["text"]),
+        "html_to_text_ratio": _median(rates["html"]) / _median(rates["text"]),
+    }
+
+
 def run_bench(
     settings: Settings,
     corpus: Path | None,
@@ -352,6 +414,7 @@ def run_bench(
     subset: int = 60,
     rounds: int = 3,
     queries: int = 100,
+    html_pages: int = 0,
 ) -> dict[str, Any]:
     install_offline_encoding(settings.cache_dir)
     corpus_paths = [corpus or settings.corpus_dir]
@@ -360,6 +423,9 @@ def run_bench(
     results["ingest"] = bench_ingest(settings, corpus_paths, subset, rounds)
     store = _bench_store(settings, corpus_paths)
     results["store"] = bench_store_ops(settings, store, corpus_paths, queries)
+    if html_pages:
+        _say(f"HTML pages vs plain text ({html_pages} articles) …")
+        results["html"] = bench_html(settings, corpus_paths, html_pages)
     if with_model:
         _say("Model latency …")
         seed_store = _bench_store(settings, [settings.corpus_dir])
@@ -401,6 +467,13 @@ def format_results(r: dict[str, Any]) -> str:
             "(target <= 5 s)",
             f"  model server peak RSS  {m['model_server_peak_rss_mb']:8.0f} MB",
         ]
+    if "html" in r:
+        h = r["html"]
+        lines.append(
+            f"{h['pages']} saved web pages: {h['html_chunks_per_s']:.1f} chunks/s vs "
+            f"{h['text_chunks_per_s']:.1f} for the same text as plain files "
+            f"({h['html_to_text_ratio']:.0%}; target >= 90%)"
+        )
     if "startup" in r:
         st = r["startup"]
         lines.append(

@@ -523,13 +523,23 @@ def eval_summaries(
 @click.option("--corpus", type=click.Path(path_type=Path), help="Articles to ingest and time.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--skip-model", is_flag=True, help="Leave out the chat-model timings.")
+@click.option(
+    "--html-pages",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Also ingest this many corpus articles as saved web pages and as plain text.",
+)
 @click.pass_obj
-def bench(settings: Settings, corpus: Path | None, as_json: bool, skip_model: bool) -> None:
+def bench(
+    settings: Settings, corpus: Path | None, as_json: bool, skip_model: bool, html_pages: int
+) -> None:
     """Measure ingestion, retrieval and model latency on this machine."""
     from assistant.bench import run_bench
 
     with _friendly_errors():
-        run_bench(settings, corpus, as_json=as_json, with_model=not skip_model)
+        run_bench(
+            settings, corpus, as_json=as_json, with_model=not skip_model, html_pages=html_pages
+        )
 
 
 if __name__ == "__main__":

@@ -13,25 +13,34 @@ always-majority-class baseline on the same claims.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from assistant.chains.factcheck import FactCheckChain
+from assistant.chains.factcheck import ClaimCheck
 from assistant.chains.quotes import quote_in
 from assistant.chains.verdict_parsing import VERDICTS, Verdict, canonical_verdict
 from assistant.errors import ConfigError
+from assistant.eval_io import read_jsonl
 from assistant.ingest import ingest_paths
+from assistant.retrieval import Filters
 from assistant.store import ArticleStore, SyncReport
 
 # Evidence labels that make a sentence gold evidence for the claim.
 _GOLD_EVIDENCE_LABELS = frozenset({"SUPPORTED", "REFUTED"})
 _SHORT = {"SUPPORTED": "SUP", "REFUTED": "REF", "CONFLICTING": "CONF", "NOT ENOUGH INFO": "NEI"}
+
+
+class ClaimChecker(Protocol):
+    """What is measured: a FactCheckChain, or something that hands each claim to one."""
+
+    def check_claim(
+        self, claim: str, filters: Filters | None = None, today: date | None = None
+    ) -> ClaimCheck: ...
 
 
 @dataclass(frozen=True)
@@ -67,23 +76,9 @@ def gold_verdict(label: str) -> Verdict:
     return verdict
 
 
-def _read_jsonl(path: Path, what: str) -> list[tuple[int, Any]]:
-    if not path.is_file():
-        raise ConfigError(f"{path} is missing: the data folder needs {path.name} ({what}).")
-    records = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((lineno, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}, line {lineno}: not JSON ({exc.msg})") from exc
-    return records
-
-
 def load_claims(path: Path, limit: int | None = None) -> list[GoldClaim]:
-    claims = []
-    for lineno, record in _read_jsonl(path, "claims"):
+    claims: list[GoldClaim] = []
+    for lineno, record in read_jsonl(path, "claims"):
         if limit is not None and len(claims) >= limit:
             break
         try:
@@ -105,7 +100,7 @@ def load_claims(path: Path, limit: int | None = None) -> list[GoldClaim]:
 def load_sentences(path: Path) -> dict[str, str]:
     """The evidence sentences by id, as the corpus file gives them."""
     sentences = {}
-    for lineno, record in _read_jsonl(path, "evidence sentences"):
+    for lineno, record in read_jsonl(path, "evidence sentences"):
         try:
             sentences[str(record["id"])] = str(record["text"])
         except (KeyError, TypeError) as exc:
@@ -192,7 +187,7 @@ def evidence_recall(outcomes: Sequence[ClaimOutcome]) -> tuple[float | None, int
 
 
 def check_one(
-    factcheck: FactCheckChain,
+    factcheck: ClaimChecker,
     claim: GoldClaim,
     sentences: dict[str, str],
     today: date | None = None,
@@ -234,15 +229,15 @@ def progress_line(number: int, total: int, outcome: ClaimOutcome) -> str:
     head = f"[{number}/{total}] claim {outcome.id}:"
     if outcome.error:
         return f"{head} ERROR {outcome.error} ({outcome.seconds:.1f} s)"
-    mark = "ok" if outcome.predicted == outcome.gold else "  "
+    mark = "right" if outcome.predicted == outcome.gold else "wrong"
     return (
-        f"{head} {mark} {outcome.predicted} (gold {outcome.gold}), "
+        f"{head} {outcome.predicted} (gold {outcome.gold}: {mark}), "
         f"{outcome.shown_quotes} quote(s) shown, {outcome.seconds:.1f} s"
     )
 
 
 def evaluate_claims(
-    factcheck: FactCheckChain,
+    factcheck: ClaimChecker,
     claims: Sequence[GoldClaim],
     sentences: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -310,7 +305,10 @@ def format_claims(results: dict[str, Any]) -> str:
     base = results["majority_baseline"]
     label = f"always {_SHORT.get(base['verdict'], base['verdict'])}"
     lines.append(f"{label:24}{base['accuracy']:10.3f}{base['macro_f1']:10.3f}")
-    lines += ["", "F1 by verdict: " + ", ".join(f"{_SHORT[v]} {f:.3f}" for v, f in results["f1"].items())]
+    lines += [
+        "",
+        "F1 by verdict: " + ", ".join(f"{_SHORT[v]} {f:.3f}" for v, f in results["f1"].items()),
+    ]
     lines += ["", "Confusion (rows gold, columns predicted):"]
     lines.append(f"{'':8}" + "".join(f"{_SHORT[v]:>7}" for v in VERDICTS) + f"{'total':>8}")
     for gold, row in results["confusion"].items():

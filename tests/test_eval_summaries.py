@@ -1,0 +1,195 @@
+"""``assistant eval summaries``: ROUGE-L, the faithfulness judge on a made-up article, and the
+wiring with a fake chat model over a store in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.config import Settings
+from assistant.embeddings import make_embeddings
+from assistant.errors import ConfigError
+from assistant.eval_summaries import (
+    METHOD,
+    FaithfulnessJudge,
+    ReferenceArticle,
+    RougeL,
+    content_words,
+    evaluate_summaries,
+    format_summaries,
+    ingest_articles,
+    lead,
+    load_articles,
+    split_sentences,
+)
+from assistant.runtime import Services, build_chains, build_services
+
+ARTICLE = (
+    "The city council approved a new budget on Tuesday after a long debate.\n\n"
+    "The budget gives 12 million dollars to repair the old harbour bridge, which was "
+    "closed in March because of cracks in its supports.\n\n"
+    "Mayor Ana Lopez said the bridge would reopen to traffic next spring. Opposition "
+    "members voted against the plan, saying it raised property taxes."
+)
+REFERENCE = (
+    "The council passed a budget that pays 12 million dollars to fix the harbour bridge, "
+    "closed since March. The mayor expects it to reopen next spring."
+)
+SUMMARY = (
+    "The city council approved a new budget on Tuesday. "
+    "It gives money to repair the harbour bridge, which would reopen next spring. "
+    "The mayor also announced a new football stadium for the city."
+)
+
+
+@pytest.fixture(scope="module")
+def judge(tmp_path_factory: pytest.TempPathFactory) -> FaithfulnessJudge:
+    from assistant.tokens import install_offline_encoding
+
+    cache = tmp_path_factory.mktemp("judge-cache")
+    install_offline_encoding(cache)
+    settings = Settings(_env_file=None, cache_dir=cache, embeddings_url=None)  # type: ignore[call-arg]
+    return FaithfulnessJudge(make_embeddings(settings))
+
+
+def test_rouge_l_takes_the_best_reference() -> None:
+    rouge = RougeL()
+    assert rouge.f1("the bridge will reopen", ["the bridge will reopen"]) == 1.0
+    assert rouge.f1("the bridge will reopen", ["cats sleep"]) == 0.0
+    one = rouge.f1("the bridge reopens in spring", ["the bridge reopens", "nothing alike here"])
+    both = rouge.f1("the bridge reopens in spring", ["nothing alike here", "the bridge reopens"])
+    assert one == both == pytest.approx(2 * 1 * 0.6 / 1.6)  # P 3/5, R 3/3
+    assert rouge.f1("The bridges reopened", ["the bridge reopens"]) == 1.0  # Porter stems
+    with pytest.raises(ValueError):
+        rouge.f1("x", [])
+
+
+def test_sentences_and_content_words() -> None:
+    assert split_sentences("One here. Two there!\n- Bullet three\n* four.\n\n") == [
+        "One here.",
+        "Two there!",
+        "Bullet three",
+        "four.",
+    ]
+    assert split_sentences(' He said "yes." Then left.') == ['He said "yes."', "Then left."]
+    assert content_words("The Mayor said it was late, and the bridge’s repair began") == [
+        "mayor",
+        "late",
+        "bridge's",
+        "repair",
+        "began",
+    ]
+    assert lead(ARTICLE, 10).startswith("The city council") and lead(ARTICLE, 10).endswith(
+        "debate."
+    )
+
+
+def test_faithfulness_judge_on_a_made_up_article(judge: FaithfulnessJudge) -> None:
+    judged = judge.judge(SUMMARY, ARTICLE)
+    assert [j.supported for j in judged] == [True, True, False]
+    copied, paraphrase, invented = judged
+    assert copied.cosine > 0.9 and copied.overlap == 1.0
+    assert paraphrase.overlap >= 0.8  # its words are the article's
+    assert invented.cosine < 0.75 and invented.overlap < 0.8
+    assert "harbour bridge" in paraphrase.closest
+    assert judge.judge("", ARTICLE) == []
+    assert "0.75" in METHOD and "80%" in METHOD
+
+
+def test_faithfulness_judge_cosine_alone_can_support(judge: FaithfulnessJudge) -> None:
+    # Other words, same meaning: only the embedding sees it.
+    strict_words = FaithfulnessJudge(judge.embeddings, cosine_threshold=0.6, overlap_threshold=1.1)
+    [result] = strict_words.judge("The town council passed the new budget.", ARTICLE)
+    assert result.overlap < 1.1 and result.cosine >= 0.6 and result.supported
+
+
+def test_loading_articles(tmp_path: Path) -> None:
+    path = tmp_path / "articles.jsonl"
+    path.write_text(
+        json.dumps({"id": "a", "text": "T.", "references": ["r1", " ", "r2"]})
+        + "\n\n"
+        + json.dumps({"id": "b", "text": "U.", "references": ["r"]})
+        + "\n"
+    )
+    articles = load_articles(path)
+    assert articles[0] == ReferenceArticle("a", "T.", ("r1", "r2"))
+    assert len(load_articles(path, limit=1)) == 1
+    path.write_text(json.dumps({"id": "a", "text": "T.", "references": []}) + "\n")
+    with pytest.raises(ConfigError, match="line 1"):
+        load_articles(path)
+
+
+# ---- wiring with a fake chat model ----------------------------------------------------
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "summaries"
+    folder.mkdir()
+    records: list[dict[str, Any]] = [
+        {"id": "budget", "text": ARTICLE, "references": [REFERENCE, "A budget passed."]},
+    ]
+    (folder / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return folder
+
+
+@pytest.fixture
+def services(settings: Settings, data: Path) -> Services:
+    services = build_services(settings)
+    assert ingest_articles(services.store, data, settings.max_file_mb).added == 1
+    return services
+
+
+def test_evaluate_summaries_with_a_fake_model(services: Services, data: Path) -> None:
+    chains = build_chains(FakeListChatModel(responses=[SUMMARY]), services.settings, services)
+    articles = load_articles(data / "articles.jsonl")
+    missing = ReferenceArticle("nowhere", "Not stored.", ("x",))
+    lines: list[str] = []
+    results = evaluate_summaries(
+        chains.summarize,
+        [*articles, missing],
+        FaithfulnessJudge(services.store.embeddings),
+        progress=lines.append,
+    )
+    assert (results["articles"], results["scored"], results["errors"]) == (2, 1, 1)
+    assert "ERROR AssistantError" in lines[1] and lines[0].startswith("[1/2] article budget:")
+    expected = RougeL().f1(SUMMARY, articles[0].references)
+    assert results["rouge_l"] == pytest.approx(expected) and 0 < expected < 1
+    assert results["faithfulness"] == pytest.approx(2 / 3)
+    assert results["summary_sentences"] == 3 and results["summaries_fully_supported"] == 0.0
+    assert results["mean_words"] == len(SUMMARY.split())
+    assert results["reference_faithfulness"] is not None
+    assert 0 < results["lead_rouge_l"] < 1
+    assert results["outcomes"][0]["sentences"][2]["supported"] is False
+    text = format_summaries(results)
+    assert "ROUGE-L" in text and "method:" in text and "1 error(s)" in text
+
+
+def test_eval_summaries_command(
+    data: Path, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.runtime
+    from assistant.cli import main
+    from assistant.models import Backend
+
+    def fake_start_chat(settings: Settings, services: Services) -> assistant.runtime.ChatRuntime:
+        chains = build_chains(FakeListChatModel(responses=[SUMMARY]), settings, services)
+        return assistant.runtime.ChatRuntime(Backend("configured", "http://fake", "fake"), chains)
+
+    monkeypatch.setattr(assistant.runtime, "start_chat", fake_start_chat)
+    output = tmp_path / "results.json"
+    result = CliRunner().invoke(
+        main,
+        ["eval", "summaries", "--data", str(data), "--json", "--output", str(output)],
+        env={"ASSISTANT_CACHE_DIR": str(cache_dir), "ASSISTANT_LLM_URL": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert "[1/1] article budget:" in result.output and "Faithfulness" in result.output
+    figures = json.loads(output.read_text())
+    assert figures["length"] == "brief" and figures["errors"] == 0
+    assert figures["faithfulness"] == pytest.approx(2 / 3)
