@@ -334,6 +334,16 @@ def eval_group() -> None:
     """Measure the assistant on benchmark data."""
 
 
+def _eval_services(settings: Settings, data: Path) -> Any:
+    """The store of an evaluation data folder: its own, kept between runs in the cache."""
+    from assistant.eval_retrieval import eval_store_folder
+    from assistant.runtime import build_services
+
+    folder = eval_store_folder(settings.cache_dir, data)
+    click.echo(f"Store: {folder}", err=True)
+    return build_services(settings.model_copy(update={"vectorstore_dir": folder}))
+
+
 @eval_group.command(name="retrieval")
 @click.option(
     "--data",
@@ -347,13 +357,10 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
     """Hit@k and MRR@10 of hybrid retrieval, with dense and BM25 baselines."""
     import json
 
-    from assistant.eval_retrieval import eval_store_folder, evaluate_retrieval, format_retrieval
-    from assistant.runtime import build_services
+    from assistant.eval_retrieval import evaluate_retrieval, format_retrieval
 
     with _friendly_errors():
-        folder = eval_store_folder(settings.cache_dir, data)
-        services = build_services(settings.model_copy(update={"vectorstore_dir": folder}))
-        click.echo(f"Store: {folder}", err=True)
+        services = _eval_services(settings, data)
         results = evaluate_retrieval(services.store, data, settings.top_k, settings.max_file_mb)
         click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
 
@@ -392,16 +399,13 @@ def eval_claims(
         load_sentences,
     )
     from assistant.eval_io import results_path, write_results
-    from assistant.eval_retrieval import eval_store_folder
     from assistant.retrieval import Filters
-    from assistant.runtime import build_services, start_chat
+    from assistant.runtime import start_chat
 
     with _friendly_errors():
         claims = load_claims(data / "claims.jsonl", limit)
         sentences = load_sentences(data / "corpus.jsonl")
-        folder = eval_store_folder(settings.cache_dir, data)
-        services = build_services(settings.model_copy(update={"vectorstore_dir": folder}))
-        click.echo(f"Store: {folder}", err=True)
+        services = _eval_services(settings, data)
         with _progress_bar("Embedding") as progress:
             report = ingest_corpus(services.store, data, settings.max_file_mb, progress)
         click.echo(report.summary(), err=True)
@@ -473,7 +477,6 @@ def eval_summaries(
     from assistant.chains.qa import Event
     from assistant.chains.summarize import Length
     from assistant.eval_io import results_path, write_results
-    from assistant.eval_retrieval import eval_store_folder
     from assistant.eval_summaries import (
         FaithfulnessJudge,
         evaluate_summaries,
@@ -481,13 +484,11 @@ def eval_summaries(
         ingest_articles,
         load_articles,
     )
-    from assistant.runtime import build_services, start_chat
+    from assistant.runtime import start_chat
 
     with _friendly_errors():
         articles = load_articles(data / "articles.jsonl", limit)
-        folder = eval_store_folder(settings.cache_dir, data)
-        services = build_services(settings.model_copy(update={"vectorstore_dir": folder}))
-        click.echo(f"Store: {folder}", err=True)
+        services = _eval_services(settings, data)
         with _progress_bar("Embedding") as progress:
             report = ingest_articles(services.store, data, settings.max_file_mb, progress)
         click.echo(report.summary(), err=True)
