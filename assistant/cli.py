@@ -86,6 +86,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     ctx.obj = Settings()
+    _exit_cleanly_on_sigterm()
 
 
 @main.command()
@@ -283,12 +284,19 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     run_server(settings.model_copy(update=updates))
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM would end the process without running `finally` blocks or exit hooks,
+    leaving an embedded model server behind: turn it into a normal exit."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():  # signals are main-thread only
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def run_server(settings: Settings) -> None:
     # Gradio reads this at import: no usage reports leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    # SIGTERM would end the process without running `finally` blocks or exit hooks, leaving
-    # the embedded model server behind: turn it into a normal exit.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _exit_cleanly_on_sigterm()  # also when started from app.py, without the command group
     from assistant.runtime import build_services, start_chat
     from assistant.ui import ChatHandler, build_ui
     from assistant.ui_tools import CorpusHandler, FactCheckHandler, SummaryHandler
