@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, ask, serve, bench.
+"""The ``assistant`` command: ingest, ask, serve, bench, loadtest.
 
 A composition root: it builds the settings, the store and the chains and hands them down.
 Domain errors become ``click.ClickException`` here and nowhere else.
@@ -549,6 +549,48 @@ def bench(
         run_bench(
             settings, corpus, as_json=as_json, with_model=not skip_model, html_pages=html_pages
         )
+
+
+@main.command()
+@click.option(
+    "--sessions",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="Chat sessions asking at the same time.",
+)
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    help="Seconds each session may take.",
+)
+@click.option(
+    "--token-delay",
+    default=0.02,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Seconds between the scripted model's tokens.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def loadtest(sessions: int, timeout: float, token_delay: float, as_json: bool) -> None:
+    """Run simultaneous chat sessions against the app over a scripted model server.
+
+    Starts its own scripted model and its own app (over a temporary store); fails on any
+    error or on an answer that belongs to another session.
+    """
+    from assistant.loadtest import format_result, main_json, run_loadtest
+
+    try:
+        result = run_loadtest(
+            sessions, timeout, token_delay, progress=lambda line: click.echo(line, err=True)
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(main_json(result) if as_json else format_result(result))
+    if not result.ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""``assistant loadtest`` with a few sessions: the real app, a scripted model, no cross-talk."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from assistant.loadtest import Session, judge, run_loadtest
+
+
+def test_judge_flags_missing_and_foreign_markers() -> None:
+    sessions = [
+        Session("mk1", "q", output="Answer for q mk1 [1]."),
+        Session("mk2", "q", output="Answer for q mk1 [1]."),  # someone else's answer
+        Session("mk3", "q", output="Answer for q mk3 and mk1 [1]."),  # mixed
+        Session("mk4", "q", error="boom"),
+    ]
+    judge(sessions)
+    assert [s.cross_talk for s in sessions] == [False, True, True, False]
+
+
+def test_five_simultaneous_sessions_get_their_own_answers() -> None:
+    result = run_loadtest(sessions=5, timeout=60)
+    assert result.errors == 0, [s.error for s in result.details]
+    assert result.cross_talk == 0, [s.output[:200] for s in result.details]
+    assert result.completed == 5 and result.ok
+    assert result.model_requests >= 5  # every answer came from the model, not a fallback
+    for s in result.details:
+        assert f"Answer for {s.question} [1]." in s.output
+        assert "**Sources**" in s.output and "Answered by" in s.output
+    assert result.p50 <= result.p95
+
+
+def test_cli_refuses_too_many_sessions() -> None:
+    from assistant.cli import main
+
+    outcome = CliRunner().invoke(main, ["loadtest", "--sessions", "1000"])
+    assert outcome.exit_code == 2 and "1000" in outcome.output
+
+
+def test_cli_exits_non_zero_on_errors_or_cross_talk(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import assistant.loadtest as loadtest
+    from assistant.cli import main
+
+    failed = loadtest.LoadResult(
+        sessions=2, completed=1, errors=1, cross_talk=1, p50=1.0, p95=1.0, wall=1.0
+    )
+    monkeypatch.setattr(loadtest, "run_loadtest", lambda *a, **k: failed)
+    outcome = CliRunner().invoke(main, ["loadtest", "--sessions", "2", "--json"])
+    assert outcome.exit_code == 1
+    assert '"cross_talk": 1' in outcome.output and '"ok": false' in outcome.output
