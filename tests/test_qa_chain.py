@@ -126,3 +126,11 @@ def test_passage_cannot_close_its_own_block() -> None:
 )
 def test_cited_numbers(text: str, expected: list[int]) -> None:
     assert cited_numbers(text, 3) == expected
+
+
+def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
+    from assistant.chains.qa import EMPTY_ANSWER
+
+    chain, _, _ = make_chain(["   "], [passage(1)])
+    answer = list(chain.stream("Who?"))[-1]
+    assert isinstance(answer, Answer) and answer.text == EMPTY_ANSWER and answer.cited == []

@@ -27,6 +27,7 @@ NOTHING_FOUND = (
     "I found nothing about this in the articles I have, so I can't answer it from them. "
     "Try other words, widen the date or source filters, or add articles on the subject."
 )
+EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
 _HISTORY_ANSWER_CHARS = 400
 
@@ -146,4 +147,10 @@ class QAChain:
                 parts.append(piece)
                 yield Token(piece)
         text = "".join(parts).strip()
+        if not text:
+            # Small models occasionally stop at once; an empty answer over sources would
+            # look like an answer.
+            yield Token(EMPTY_ANSWER)
+            yield Answer(EMPTY_ANSWER, packed.passages, [])
+            return
         yield Answer(text, packed.passages, cited_numbers(text, len(packed.passages)))
