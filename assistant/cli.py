@@ -310,8 +310,13 @@ def run_server(settings: Settings) -> None:
                 err=True,
             )
         services = build_services(settings)
-        _ensure_ingested(services)
+        # The model first: a wrong model URL is reported at once, not after an ingest.
         chat = start_chat(settings, services)
+        try:
+            _ensure_ingested(services)
+        except BaseException:
+            chat.close()
+            raise
     try:
 
         def header() -> str:

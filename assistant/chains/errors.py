@@ -22,8 +22,8 @@ def model_errors() -> Iterator[None]:
         ) from exc
     except openai.APIConnectionError as exc:
         raise ModelUnavailableError(
-            "The model server cannot be reached: it may have stopped. "
-            "Try again in a moment; the app restarts the embedded server when it can."
+            "The model server cannot be reached: it may have stopped. Try again in a "
+            "moment (the app restarts its embedded server by itself)."
         ) from exc
     except openai.APIStatusError as exc:
         raise ModelUnavailableError(
