@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 import httpx
 
 from assistant.config import PROJECT_ROOT
+from assistant.embedded import free_port
 from assistant.scripted_model import ScriptedServer
 
 START_TIMEOUT = 240.0  # loading the embedding model and ingesting the seed corpus
@@ -36,12 +36,6 @@ QUESTIONS = (
     "Who did Zelenskyy speak with? Reference {marker}",
     "What did Zelenskyy and Sánchez discuss? Reference {marker}",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

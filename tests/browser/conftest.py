@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from assistant.config import PROJECT_ROOT
+from assistant.embedded import free_port
+from assistant.loadtest import AppProcess, launch_app, wait_until_up
 from tests.conftest import SEED_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -72,12 +68,6 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def write_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEED_FILE, folder / SEED_FILE.name)
@@ -86,33 +76,16 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
-@dataclass
-class AppServer:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            # The app turns SIGTERM into a normal exit, which stops the embedded model server.
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+# The app's subprocess handling is the load test's: one way to start and stop it.
+AppServer = AppProcess
 
 
 def start_app(folder: Path, extra_env: dict[str, str] | None = None) -> AppServer:
     """``python -m assistant.cli serve`` on a free port over a temporary store and corpus;
     returns once the page answers (200, or 401 behind a login)."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(
-        ASSISTANT_PORT=str(port),
+        ASSISTANT_PORT=str(free_port()),
         ASSISTANT_HOST="127.0.0.1",
         ASSISTANT_VECTORSTORE_DIR=str(folder / "store"),
         ASSISTANT_CORPUS_DIR=str(write_corpus(folder / "corpus")),
@@ -123,28 +96,10 @@ def start_app(folder: Path, extra_env: dict[str, str] | None = None) -> AppServe
         PYTHONPATH=str(PROJECT_ROOT),
     )
     env.update(extra_env or {})
-    log = folder / "app.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "serve"],
-            cwd=folder,  # not the project root, so a developer's .env is not read
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    app = AppServer(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{app.log_tail()}")
-        try:
-            if httpx.get(app.url + "/", timeout=2).status_code in (200, 401):
-                return app
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    app.stop()
-    raise RuntimeError(f"the app did not answer within {START_TIMEOUT:.0f} s:\n{app.log_tail()}")
+    # Run in the temporary folder, not the project root, so a developer's .env is not read.
+    app = launch_app(folder, env)
+    wait_until_up(app, START_TIMEOUT)
+    return app
 
 
 @pytest.fixture(scope="session")
