@@ -241,13 +241,16 @@ def check(settings: Settings, text: str, as_of: str) -> None:
                     click.echo(f"\n{event.verdict}: {event.claim}")
                     for evidence in (e for e in event.evidence if e.verified):
                         p = evidence.passage
+                        side = "supports" if evidence.stance == "supports" else "contradicts"
                         click.echo(
                             f"    “{evidence.quote}”\n"
                             f"    — {p.title} ({p.published or 'date unknown'}, {p.source}) "
-                            "[verified quote]"
+                            f"[{side}; verified quote]"
                         )
                     if not any(e.verified for e in event.evidence):
                         click.echo("    (no verified evidence in the articles)")
+                    if event.explanation:
+                        click.echo(f"    {event.explanation}")
                 elif isinstance(event, FactCheck):
                     click.echo(f"\nOverall: {event.overall}")
             click.echo(f"Checked by {chat.backend.label}")

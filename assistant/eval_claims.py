@@ -61,8 +61,7 @@ class ClaimOutcome:
     shown_ids: tuple[str, ...] = ()  # sentence ids of the verified evidence shown
     shown_quotes: int = 0  # evidence with verified=True: what a reader sees
     quotes_in_corpus: int = 0  # of those, found again in the corpus file's sentence text
-    matched_quotes: int = 0  # of those, a paraphrase replaced by the passage's sentence
-    dropped_quotes: int = 0  # model quotes not found in the passages, never shown
+    dropped_quotes: int = 0  # excerpts not found verbatim in their passage, never shown
     gold_evidence: tuple[str, ...] = ()
     note: str = ""
     error: str = ""
@@ -218,7 +217,6 @@ def check_one(
         shown_ids=tuple(dict.fromkeys(e.passage.article_id for e in shown)),
         shown_quotes=len(shown),
         quotes_in_corpus=in_corpus,
-        matched_quotes=sum(e.matched for e in shown),
         dropped_quotes=sum(not e.verified for e in result.evidence),
         gold_evidence=tuple(sorted(claim.evidence)),
         note=result.note,
@@ -280,9 +278,8 @@ def score_outcomes(outcomes: Sequence[ClaimOutcome]) -> dict[str, Any]:
         "quotes_shown_share_verified": (
             sum(o.quotes_in_corpus for o in scored) / shown if shown else None
         ),
-        "quotes_shown_matched_paraphrases": sum(o.matched_quotes for o in scored),
         "quotes_dropped_unverified": dropped,
-        "model_quotes_share_verified": shown / (shown + dropped) if shown + dropped else None,
+        "excerpts_share_verified": shown / (shown + dropped) if shown + dropped else None,
         "majority_baseline": majority_baseline(gold),
         "seconds_per_claim": sum(seconds) / len(seconds) if seconds else 0.0,
         "seconds_total": sum(seconds),
@@ -322,10 +319,8 @@ def format_claims(results: dict[str, Any]) -> str:
         "gold evidence; a shown verified quote from a gold sentence)",
         f"Quotes shown: {shown}, found again in corpus.jsonl: "
         f"{results['quotes_shown_found_in_corpus']} "
-        f"(share {_figure(results['quotes_shown_share_verified'])}; "
-        f"{results['quotes_shown_matched_paraphrases']} are passage sentences put in place "
-        "of a paraphrase)",
-        f"Model quotes dropped as unverified: {results['quotes_dropped_unverified']} "
-        f"(share of model quotes verified: {_figure(results['model_quotes_share_verified'])})",
+        f"(share {_figure(results['quotes_shown_share_verified'])})",
+        f"Evidence excerpts set aside as not verbatim: {results['quotes_dropped_unverified']} "
+        f"(share verified: {_figure(results['excerpts_share_verified'])})",
     ]
     return "\n".join(lines)

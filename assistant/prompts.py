@@ -24,7 +24,7 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "map": frozenset({"part", "title", "published", "text"}),
     "topic": frozenset({"today", "context", "topic", "length_instruction"}),
     "split": frozenset({"text"}),
-    "factcheck": frozenset({"today", "context", "claim"}),
+    "judge": frozenset({"passage", "claim"}),
 }
 
 
@@ -72,7 +72,7 @@ class PromptSet:
     map: ChatPromptTemplate
     topic: ChatPromptTemplate
     split: ChatPromptTemplate
-    factcheck: ChatPromptTemplate
+    judge: ChatPromptTemplate
 
 
 def load_prompts(prompts_dir: Path) -> PromptSet:

@@ -169,7 +169,5 @@ def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> 
             context_tokens=settings.context_tokens + 300,
             min_relevance=settings.min_relevance,
         ),
-        factcheck=FactCheckChain(
-            llm, retrieve, prompts, settings.context_tokens, settings.min_relevance
-        ),
+        factcheck=FactCheckChain(llm, retrieve, prompts, settings.min_relevance),
     )

@@ -103,11 +103,10 @@ def format_claim(check: ClaimCheck) -> str:
     for evidence in shown:
         p = evidence.passage
         meta = " · ".join(x for x in (p.published or "date unknown", p.source) if x)
-        how = "✓ verified quote" + (
-            " (the passage sentence the model paraphrased)" if evidence.matched else ""
-        )
+        side = "supports the claim" if evidence.stance == "supports" else "contradicts it"
         lines.append(
-            f"> “{escape(evidence.quote)}”\n>\n> — {escape(p.title)} ({escape(meta)}) · {how}"
+            f"> “{escape(evidence.quote)}”\n>\n> — {escape(p.title)} ({escape(meta)}) · "
+            f"{side} · ✓ verified quote"
         )
     if not shown:
         lines.append("_No verified evidence in the articles._")

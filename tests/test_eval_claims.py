@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.chains.factcheck import ClaimCheck, FactCheckChain
 from assistant.config import Settings
@@ -32,6 +31,7 @@ from assistant.eval_claims import (
 )
 from assistant.retrieval import Filters
 from assistant.runtime import Services, build_services
+from tests.stance_model import SUPPORTS, StanceModel
 
 S, R, C, N = "SUPPORTED", "REFUTED", "CONFLICTING", "NOT ENOUGH INFO"
 
@@ -81,18 +81,17 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
 
 
-def reply(verdict: str, *quotes: str) -> str:
-    evidence = [{"passage": 1, "quote": q} for q in quotes]
-    return json.dumps({"verdict": verdict, "evidence": evidence, "explanation": "because"})
+# How the model judges each claim's passages: claim 1 is supported by its gold sentence;
+# claim 2's passages settle nothing (NOT ENOUGH INFO, gold REFUTED); claim 3 is wrongly
+# taken as supported by a sentence annotators called not enough info.
+ANSWERS = {
+    "polar bear by melting|Claim: Global warming endangers": SUPPORTS,
+    "Great Barrier Reef suffered|Claim: The Great Barrier Reef": SUPPORTS,
+}
 
 
-# The model's replies, one per claim, in order: a verified quote; a made-up quote (dropped,
-# so the verdict falls to NOT ENOUGH INFO); a verified quote with the wrong verdict.
-REPLIES = [
-    reply(S, "Rising global temperatures endanger the polar bear"),
-    reply(R, "Volcanoes on Mars are made entirely of cheese and nothing else"),
-    reply(S, "The Great Barrier Reef suffered its most widespread coral bleaching in 2016"),
-]
+def stance_model() -> StanceModel:
+    return StanceModel(answers=ANSWERS)
 
 
 @pytest.fixture
@@ -185,14 +184,12 @@ def services(settings: Settings, data: Path) -> Services:
     return services
 
 
-def fake_factcheck(services: Services, replies: list[str]) -> FactCheckChain:
-    settings = services.settings
+def fake_factcheck(services: Services) -> FactCheckChain:
     return FactCheckChain(
-        FakeListChatModel(responses=replies),
+        stance_model(),
         services.retriever.retrieve,
         services.prompts,
-        settings.context_tokens,
-        settings.min_relevance,
+        services.settings.min_relevance,
     )
 
 
@@ -214,7 +211,7 @@ def test_evaluate_claims_with_a_fake_model(services: Services, data: Path) -> No
     claims = load_claims(data / "claims.jsonl")
     lines: list[str] = []
     results = evaluate_claims(
-        fake_factcheck(services, REPLIES),
+        fake_factcheck(services),
         claims,
         load_sentences(data / "corpus.jsonl"),
         progress=lines.append,
@@ -227,7 +224,7 @@ def test_evaluate_claims_with_a_fake_model(services: Services, data: Path) -> No
     assert results["outcomes"][0]["shown_ids"] == ("s1",)
     assert (results["evidence_recall"], results["evidence_recall_claims"]) == (0.5, 2)
     assert results["quotes_shown"] == 2 and results["quotes_shown_share_verified"] == 1.0
-    assert results["quotes_dropped_unverified"] == 1
+    assert results["quotes_dropped_unverified"] == 0
     assert results["majority_baseline"]["accuracy"] == pytest.approx(1 / 3)
     assert len(lines) == 3 and lines[0].startswith(f"[1/3] claim 1: {S} (gold {S}: right)")
     text = format_claims(results)
@@ -236,7 +233,7 @@ def test_evaluate_claims_with_a_fake_model(services: Services, data: Path) -> No
 
 def test_one_failing_claim_is_counted_not_fatal(services: Services, data: Path) -> None:
     claims = load_claims(data / "claims.jsonl")
-    chain = Failing(fake_factcheck(services, [REPLIES[0], REPLIES[2]]), claims[1].text)
+    chain = Failing(fake_factcheck(services), claims[1].text)
     lines: list[str] = []
     results = evaluate_claims(chain, claims, progress=lines.append)
     assert (results["claims"], results["scored"], results["errors"]) == (3, 2, 1)
@@ -253,7 +250,7 @@ def test_eval_claims_command(
     from assistant.models import Backend
 
     def fake_start_chat(settings: Settings, services: Services) -> assistant.runtime.ChatRuntime:
-        llm = FakeListChatModel(responses=REPLIES)
+        llm = stance_model()
         chains = assistant.runtime.build_chains(llm, settings, services)
         return assistant.runtime.ChatRuntime(Backend("configured", "http://fake", "fake"), chains)
 

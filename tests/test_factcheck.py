@@ -1,13 +1,17 @@
-"""Fact-check logic: quote verification, reply parsing, verdict rules (fake chat model)."""
+"""Fact-check logic: quote verification, claim-list parsing, stances from answer
+probabilities, verdict rules (fake chat models)."""
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessage
 
+from assistant.chains.excerpts import evidence_excerpt, speaks_of_plan
 from assistant.chains.factcheck import (
     ClaimCheck,
     Claims,
@@ -15,13 +19,23 @@ from assistant.chains.factcheck import (
     FactCheckChain,
     overall_verdict,
     sentence_split,
+    verdict_from_stances,
 )
 from assistant.chains.quotes import matching_sentence, normalize, quote_in
-from assistant.chains.verdict_parsing import parse_claim_list, parse_lenient, parse_strict
+from assistant.chains.stance import (
+    StanceScores,
+    answer_probabilities,
+    calibrate,
+    decide,
+    first_token_alternatives,
+    word_scores,
+)
+from assistant.chains.verdict_parsing import parse_claims_lenient, parse_claims_strict
 from assistant.config import PROJECT_ROOT
 from assistant.prompts import load_prompts
 from assistant.retrieval import Filters
 from assistant.store import Passage
+from tests.stance_model import REFUTES, SUPPORTS, StanceModel, top
 
 TEXT = (
     "Ukrainian President Volodymyr Zelenskyy and Spanish Prime Minister Pedro Sánchez "
@@ -51,50 +65,144 @@ def test_matching_sentence_recovers_a_paraphrased_quote() -> None:
     assert matching_sentence("The weather in Madrid was sunny all week long", TEXT) is None
 
 
+# ---- reading the model's structured claim list --------------------------------------
+
+
 @pytest.mark.parametrize(
     "reply",
     [
-        '{"verdict": "SUPPORTED", "evidence": [{"passage": 1, "quote": "x y z"}]}',
-        'Sure! ```json\n{"verdict": "supported", "evidence": []}\n``` Hope that helps.',
-        '{"verdict": "NOT_ENOUGH_INFO", "explanation": "nothing {here}"}',
+        '["A is B.", "C is D."]',
+        'Sure! ```json\n["A is B.", "C is D."]\n``` Hope that helps.',
+        '[" A is B. ", "C is D."]',
     ],
 )
-def test_strict_parser_accepts_wrapped_and_aliased_json(reply: str) -> None:
-    parsed, error = parse_strict(reply)
-    assert parsed is not None, error
+def test_strict_claim_parser_accepts_wrapped_json(reply: str) -> None:
+    claims, error = parse_claims_strict(reply)
+    assert claims == ["A is B.", "C is D."], error
 
 
 @pytest.mark.parametrize(
     ("reply", "error"),
     [
-        ("I think it is true.", "no JSON object"),
-        ('{"verdict": "SUPPORTED", "evidence": [', "no JSON object"),
-        ('{"verdict": "MAYBE"}', "verdict"),
-        ('{"evidence": []}', "verdict"),
-        ('{"verdict": "REFUTED", "evidence": [{"passage": 0, "quote": "q"}]}', "passage"),
+        ("I think there are two claims.", "no JSON list"),
+        ('["A is B.", "C is', "no JSON list"),
+        ('["A is B.", 3]', "item 1"),
+        ("[]", "at least 1"),
+        ('["A is B." "C is D."]', "malformed"),
     ],
 )
-def test_strict_parser_explains_what_is_wrong(reply: str, error: str) -> None:
-    parsed, message = parse_strict(reply)
-    assert parsed is None and error in message
+def test_strict_claim_parser_explains_what_is_wrong(reply: str, error: str) -> None:
+    claims, message = parse_claims_strict(reply)
+    assert claims is None and error in message
 
 
-def test_lenient_parser_reads_a_cut_off_reply() -> None:
-    cut = (
-        '{"verdict": "REFUTED", "evidence": [{"passage": 2, "quote": "The vote has not '
-        'happened yet at all"}, {"passage": 1, "quote": "and then the model stop'
+def test_lenient_claim_parser_reads_cut_off_and_bulleted_replies() -> None:
+    assert parse_claims_lenient('["Spain met Ukraine.", "They agreed to wo') == [
+        "Spain met Ukraine."
+    ]
+    assert parse_claims_lenient("Claims:\n- Spain met Ukraine.\n2. They talked.") == [
+        "Spain met Ukraine.",
+        "They talked.",
+    ]
+    assert parse_claims_lenient("no idea") is None
+
+
+# ---- stances from the model's answer probabilities ----------------------------------
+
+
+def test_answer_probabilities_gather_the_answer_words_and_their_prefixes() -> None:
+    mass = answer_probabilities(
+        [
+            *top(TRUE=0.5, FALSE=0.1, UN=0.2, Answer=0.05),
+            {"token": " true", "logprob": math.log(0.1)},
+            {"token": "A", "logprob": math.log(0.05)},  # one letter says nothing
+        ]
     )
-    reply = parse_lenient(cut)
-    assert reply.verdict == "REFUTED"
-    assert [e.passage for e in reply.evidence] == [2, 1]
-    assert parse_lenient("Verdict: not enough information").verdict == "NOT ENOUGH INFO"
-    assert parse_lenient("no idea").verdict == "NOT ENOUGH INFO"
+    assert mass == pytest.approx({"supports": 0.6, "refutes": 0.1, "unclear": 0.2})
 
 
-def test_claim_list_parsing() -> None:
-    assert parse_claim_list('Here: ["A is B.", "C is D."]') == ["A is B.", "C is D."]
-    assert parse_claim_list("[1, 2]") is None
-    assert parse_claim_list("nothing") is None
+def test_calibration_takes_out_the_models_bias() -> None:
+    prior = {"supports": 0.01, "refutes": 0.005, "unclear": 0.98}
+    # Raw, UNKNOWN wins; against the content-free prior, the passage moved TRUE far up.
+    scores = calibrate({"supports": 0.4, "refutes": 0.01, "unclear": 0.59}, prior)
+    assert scores.support_lift == pytest.approx(math.log(0.4 / 0.59) - math.log(0.01 / 0.98))
+    assert decide(scores) == "supports"
+    # The same raw answer from a model that always says TRUE that much settles nothing.
+    biased = calibrate(
+        {"supports": 0.4, "refutes": 0.01, "unclear": 0.59},
+        {"supports": 0.4, "refutes": 0.01, "unclear": 0.59},
+    )
+    assert biased.support_lift == pytest.approx(0.0) and decide(biased) == "unclear"
+    # An answer missing from the top alternatives counts as nearly impossible, not an error.
+    assert calibrate({"unclear": 1.0}, prior).refute_lift < -5
+
+
+def test_decisions_need_a_lift_and_take_the_stronger_side() -> None:
+    def stance(support: float, refute: float) -> str:
+        return decide(StanceScores(support, refute), support_lift=4.0, refute_lift=4.5)
+
+    assert stance(4.5, 1.0) == "supports"
+    assert stance(1.0, 4.6) == "refutes"
+    assert stance(3.9, 4.4) == "unclear"  # neither moved far enough
+    assert stance(5.0, 4.6) == "supports"  # both: the one further past its threshold
+    assert stance(4.2, 6.0) == "refutes"
+
+
+def test_a_reply_without_log_probabilities_is_read_from_its_word() -> None:
+    assert decide(word_scores("FALSE")) == "refutes"
+    assert decide(word_scores("True.")) == "supports"
+    assert decide(word_scores("I cannot tell")) == "unclear"
+    assert not word_scores("TRUE").calibrated
+    assert first_token_alternatives(AIMessage(content="TRUE")) is None
+    message = AIMessage(
+        content="TRUE",
+        response_metadata={
+            "logprobs": {"content": [{"token": "TRUE", "top_logprobs": top(TRUE=0.9)}]}
+        },
+    )
+    assert first_token_alternatives(message) == top(TRUE=0.9)
+
+
+# ---- excerpts --------------------------------------------------------------------------
+
+
+def test_excerpt_is_the_sentences_sharing_most_words_with_the_claim() -> None:
+    text = (
+        "Zelenskyy visited Madrid on Monday. The weather was fine. Officials met briefly. "
+        "Sánchez promised air defence systems for Ukraine. Talks went on late."
+    )
+    claim = "Sánchez promised Zelenskyy air defence"
+    excerpt = evidence_excerpt(claim, text)
+    assert excerpt.text == (
+        "Zelenskyy visited Madrid on Monday. … Sánchez promised air defence systems for Ukraine."
+    )
+    assert excerpt.overlap == pytest.approx(4 / 5)  # the best sentence's share of the claim
+    assert quote_in(excerpt.text, text)
+    # A second sentence joins only when it holds enough of the claim's words itself.
+    focused = evidence_excerpt(claim, text, min_overlap=0.4)
+    assert focused.text == "Sánchez promised air defence systems for Ukraine."
+    # A heading line has no full stop but is a sentence of its own.
+    headed = "Air and sea\n\nSánchez promised it."
+    assert evidence_excerpt("Sánchez promised air defence", headed, 0.5).text == (
+        "Sánchez promised it."
+    )
+    assert evidence_excerpt("anything", "One sentence only").text == "One sentence only"
+
+
+def test_a_passage_that_hardly_names_the_claims_subject_is_not_judged(cache_dir: Any) -> None:
+    model = StanceModel(answers={"Claim:": SUPPORTS})  # would support anything
+    other = passage("p1", "The mayor opened a new library in the old town on Friday.")
+    result = chain(model, [other]).check_claim("Zelenskyy met the Pope in Rome")
+    assert result.verdict == "NOT ENOUGH INFO" and model.asked == []
+    assert "shares too few of its words" in result.explanation
+
+
+def test_a_plan_does_not_support_a_claim_that_it_was_done() -> None:
+    assert speaks_of_plan(
+        "They agreed to accelerate the preparation of a deal.", "They signed a deal"
+    )
+    assert not speaks_of_plan("They signed a deal on Monday.", "They signed a deal")
+    assert not speaks_of_plan("They plan to sign a deal.", "They plan to sign a deal")
 
 
 def test_overall_verdict_rules() -> None:
@@ -103,88 +211,130 @@ def test_overall_verdict_rules() -> None:
     assert overall_verdict(["SUPPORTED", "CONFLICTING"]) == "CONFLICTING"
     assert overall_verdict(["SUPPORTED", "NOT ENOUGH INFO"]) == "NOT ENOUGH INFO"
     assert overall_verdict([]) == "NOT ENOUGH INFO"
+    assert verdict_from_stances(["supports", "unclear", "refutes"]) == "CONFLICTING"
+    assert verdict_from_stances(["unclear", "refutes"]) == "REFUTED"
+    assert verdict_from_stances(["unclear"]) == "NOT ENOUGH INFO"
 
 
 def test_sentence_split() -> None:
     assert sentence_split("A is here. B went there! C?") == ["A is here.", "B went there!", "C?"]
 
 
-def chain(responses: list[str], passages: list[Passage] | None = None) -> FactCheckChain:
+# ---- the chain, with a model that answers with log-probabilities ---------------------
+
+
+def chain(model: BaseChatModel, passages: list[Passage] | None = None) -> FactCheckChain:
     def retrieve(query: str, filters: Filters | None) -> list[Passage]:
         return [PASSAGE] if passages is None else passages
 
-    llm = FakeListChatModel(responses=responses)
-    return FactCheckChain(llm, retrieve, load_prompts(PROJECT_ROOT / "prompts"), 800, 0.2)
+    return FactCheckChain(model, retrieve, load_prompts(PROJECT_ROOT / "prompts"), 0.2)
 
 
-def verdict(verdict: str, *quotes: tuple[int, str]) -> str:
-    evidence = [{"passage": n, "quote": q} for n, q in quotes]
-    return json.dumps({"verdict": verdict, "evidence": evidence, "explanation": "because"})
+def passage(chunk: str, text: str, published: str = "2024-03-25") -> Passage:
+    return Passage(chunk, chunk, 0, text, f"Story {chunk}", published, "wire", "", 0.6)
 
 
-def test_supported_with_a_verified_quote(cache_dir: Any) -> None:
-    quote = "have committed to accelerating the preparation of a bilateral security agreement"
-    result = chain([verdict("SUPPORTED", (1, quote))]).check_claim("They will prepare a deal")
-    assert result.verdict == "SUPPORTED" and result.note == ""
-    assert [(e.quote, e.verified) for e in result.evidence] == [(quote, True)]
+def test_supported_claim_shows_the_judged_excerpt_verified(cache_dir: Any) -> None:
+    opened = passage("p1", "The weather was grey. The city opened the new bridge on Monday.")
+    model = StanceModel(answers={"opened": SUPPORTS})
+    result = chain(model, [opened]).check_claim("The city opened the bridge")
+    assert result.verdict == "SUPPORTED"
+    assert [(e.quote, e.verified, e.stance) for e in result.evidence] == [
+        ("The city opened the new bridge on Monday.", True, "supports")
+    ]
     assert result.evidence[0].passage.published == "2024-03-25"
+    assert "Passage 1 (Story p1) supports the claim." in result.explanation
+    # The model's bias is asked for once and reused.
+    assert sum("Passage: N/A" in a for a in model.asked) == 1
 
 
-def test_made_up_quote_is_never_evidence(cache_dir: Any) -> None:
-    made_up = "Spain and Ukraine signed the bilateral security agreement on Monday in Madrid"
-    result = chain([verdict("SUPPORTED", (1, made_up))]).check_claim("They signed it")
-    assert result.verdict == "NOT ENOUGH INFO"
-    assert not any(e.verified for e in result.evidence)
-    assert "without a verified quote" in result.note
-
-
-def test_malformed_reply_gets_one_retry(cache_dir: Any) -> None:
-    quote = "We agreed to accelerate work"
-    result = chain(["I believe it's true!", verdict("SUPPORTED", (1, quote))]).check_claim("x")
-    assert result.verdict == "SUPPORTED" and result.note == "read after one retry"
-
-
-def test_twice_malformed_reply_is_read_leniently_without_crashing(cache_dir: Any) -> None:
-    result = chain(["garbage", 'REFUTED because "no such text appears in it at all"']).check_claim(
-        "x"
+def test_passages_both_ways_make_a_claim_conflicting(cache_dir: Any) -> None:
+    model = StanceModel(
+        answers={
+            "opened": SUPPORTS,
+            "closed": REFUTES,
+        }
     )
-    assert result.verdict == "NOT ENOUGH INFO"  # REFUTED, but with no verified quote
-    assert "read leniently" in result.note
+    found = [
+        passage("p1", "The city opened the new bridge on Monday."),
+        passage("p2", "The new bridge stayed closed all year."),
+        passage("p3", "The bridge was designed by a Swiss firm."),
+    ]
+    result = chain(model, found).check_claim("The new bridge is open")
+    assert result.verdict == "CONFLICTING"
+    assert [e.stance for e in result.evidence] == ["supports", "refutes"]
+    assert "Passage 3 (Story p3) does not settle the claim" in result.explanation
+
+
+def test_a_plan_is_not_taken_as_support_for_a_deed(cache_dir: Any) -> None:
+    model = StanceModel(answers={"bilateral": SUPPORTS})
+    result = chain(model).check_claim("Spain and Ukraine signed a bilateral security agreement")
+    assert result.verdict == "NOT ENOUGH INFO" and result.evidence == []
+    assert "plan or preparation" in result.note
+
+
+def test_a_model_without_log_probabilities_is_read_from_its_words(cache_dir: Any) -> None:
+    claim = "Zelenskyy and Sánchez signed a security agreement"
+    result = chain(FakeListChatModel(responses=["FALSE"])).check_claim(claim)
+    assert result.verdict == "REFUTED"
+    assert result.evidence[0].quote == result.passages[0].text.split(" “")[0]
+    unclear = chain(FakeListChatModel(responses=["Hmm, hard to say"])).check_claim(claim)
+    assert unclear.verdict == "NOT ENOUGH INFO" and unclear.evidence == []
 
 
 def test_no_passages_means_not_enough_info(cache_dir: Any) -> None:
-    result = chain(["unused"], passages=[]).check_claim("Mars has two moons")
+    model = StanceModel(answers={})
+    result = chain(model, passages=[]).check_claim("Mars has two moons")
     assert result.verdict == "NOT ENOUGH INFO" and result.evidence == []
+    assert model.asked == []  # the model is not asked about nothing
+
+
+PARAGRAPH = (
+    "Zelenskyy spoke with Sánchez about a security agreement between Ukraine and Spain "
+    "and they discussed many other subjects at length. The leaders agreed to accelerate work."
+)
 
 
 def test_paragraph_is_split_and_judged_claim_by_claim(cache_dir: Any) -> None:
-    quote = "We agreed to accelerate work"
-    paragraph = (
-        "Zelenskyy spoke with Sánchez about a security agreement between Ukraine and Spain "
-        "and they discussed many other subjects at length. The leaders agreed to accelerate work."
+    model = StanceModel(
+        answers={"Zelenskyy": REFUTES},
+        replies=['["Zelenskyy spoke with Sánchez.", "The leaders agreed to accelerate work."]'],
     )
-    responses = [
-        '["Zelenskyy spoke with Sánchez.", "The leaders agreed to accelerate work."]',
-        verdict("SUPPORTED", (1, quote)),
-        verdict("REFUTED", (1, quote)),
+    events = list(chain(model).check(PARAGRAPH))
+    assert isinstance(events[0], Claims) and events[0].claims == [
+        "Zelenskyy spoke with Sánchez.",
+        "The leaders agreed to accelerate work.",
     ]
-    events = list(chain(responses).check(paragraph))
-    assert isinstance(events[0], Claims) and len(events[0].claims) == 2
     checks = [e for e in events if isinstance(e, ClaimCheck)]
-    assert [c.verdict for c in checks] == ["SUPPORTED", "REFUTED"]
+    assert [c.verdict for c in checks] == ["REFUTED", "REFUTED"]
     final = events[-1]
     assert isinstance(final, FactCheck) and final.overall == "REFUTED"
 
 
+def test_a_malformed_claim_list_gets_one_retry_that_names_the_error(cache_dir: Any) -> None:
+    model = StanceModel(
+        answers={},
+        replies=["There are two claims here.", '["Zelenskyy spoke with Sánchez."]'],
+    )
+    assert chain(model).split_claims(PARAGRAPH) == ["Zelenskyy spoke with Sánchez."]
+    assert "the reply holds no JSON list" in model.asked[-1]
+
+
+def test_a_twice_malformed_claim_list_is_read_leniently(cache_dir: Any) -> None:
+    model = StanceModel(
+        answers={},
+        replies=["nothing useful", "- Zelenskyy spoke with Sánchez.\n- The leaders agreed"],
+    )
+    assert chain(model).split_claims(PARAGRAPH) == [
+        "Zelenskyy spoke with Sánchez.",
+        "The leaders agreed",
+    ]
+
+
 def test_invented_claims_from_the_splitter_are_not_used(cache_dir: Any) -> None:
     paragraph = "Ukraine and Spain met in March. The two leaders talked about air defence today."
-    responses = [
-        '["Aliens landed in Paris."]',
-        verdict("NOT ENOUGH INFO"),
-        verdict("NOT ENOUGH INFO"),
-    ]
-    claims = chain(responses).split_claims(paragraph)
-    assert claims == [
+    model = StanceModel(answers={}, replies=['["Aliens landed in Paris."]'])
+    assert chain(model).split_claims(paragraph) == [
         "Ukraine and Spain met in March.",
         "The two leaders talked about air defence today.",
     ]

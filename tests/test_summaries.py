@@ -16,6 +16,7 @@ from assistant.retrieval import Filters
 from assistant.store import ArticleInfo, Passage
 from assistant.tokens import count_tokens
 from assistant.ui_tools import FactCheckHandler, SummaryHandler, article_label
+from tests.stance_model import SUPPORTS, StanceModel
 
 PROMPTS = load_prompts(PROJECT_ROOT / "prompts")
 
@@ -113,14 +114,14 @@ def test_summary_tab_handler_streams_and_names_the_source(cache_dir: Any) -> Non
 
 def test_factcheck_tab_handler_marks_verified_quotes(cache_dir: Any) -> None:
     article = passages(1, 20)
-    quote = "news news news news news"
-    reply = f'{{"verdict": "SUPPORTED", "evidence": [{{"passage": 1, "quote": "{quote}"}}]}}'
 
     def retrieve(query: str, filters: Filters | None) -> list[Passage]:
         return article
 
-    chain = FactCheckChain(FakeListChatModel(responses=[reply]), retrieve, PROMPTS, 800, 0.2)
+    model = StanceModel(answers={"Claim: It is news": SUPPORTS})
+    chain = FactCheckChain(model, retrieve, PROMPTS, 0.2)
     output = list(FactCheckHandler(lambda: chain).check("It is news."))[-1]
     assert output.startswith("### Overall: ✅ SUPPORTED")
-    assert f"“{quote}”" in output and "✓ verified quote" in output
+    assert f"“{article[0].text.strip()}”" in output
+    assert "supports the claim · ✓ verified quote" in output
     assert "Long story (2024-05-01 · wire)" in output

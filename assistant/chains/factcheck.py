@@ -1,5 +1,6 @@
-"""Fact checks: a claim (or a paragraph of them) against the corpus, with verdicts whose
-evidence is quoted word for word and verified against the stored passage text."""
+"""Fact checks: a claim (or a paragraph of them) against the corpus. Each claim's best
+passages are judged one by one; the verdict follows from their stances, and the evidence
+shown is the judged excerpt, word for word from the stored passage."""
 
 from __future__ import annotations
 
@@ -10,20 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable
+from langchain_core.messages import AIMessage, HumanMessage
 
-from assistant.chains.context import pack_context
 from assistant.chains.errors import model_errors
-from assistant.chains.quotes import matching_sentence, quote_in
-from assistant.chains.verdict_parsing import (
-    Verdict,
-    VerdictReply,
-    parse_claim_list,
-    parse_lenient,
-    parse_strict,
-)
+from assistant.chains.excerpts import evidence_excerpt, speaks_of_plan
+from assistant.chains.quotes import quote_in
+from assistant.chains.stance import Stance, StanceJudge, StanceScores
+from assistant.chains.verdict_parsing import Verdict, parse_claims_lenient, parse_claims_strict
 from assistant.keyword_index import query_terms
 from assistant.prompts import PromptSet
 from assistant.retrieval import Filters
@@ -34,7 +28,10 @@ log = logging.getLogger(__name__)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“])")
 _SHORT_CLAIM_WORDS = 30  # a single sentence this short is checked as it is
 _MAX_CLAIMS = 8
-_VERDICT_TOKENS = 220
+_SPLIT_TOKENS = 300
+# A passage is judged only when one of its sentences holds this share of the claim's
+# content words; chosen with the stance thresholds (see chains/stance.py).
+MIN_OVERLAP = 0.4
 
 
 @dataclass(frozen=True)
@@ -42,9 +39,18 @@ class Evidence:
     quote: str
     passage: Passage
     verified: bool  # the quote occurs in the stored text of the passage
-    # The model's words were a paraphrase; the quote shown is the passage sentence they
-    # paraphrase (verbatim from the store).
-    matched: bool = False
+    stance: Stance = "supports"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How one passage bears on a claim."""
+
+    passage: Passage
+    excerpt: str  # the sentences judged, verbatim from the passage
+    scores: StanceScores | None  # None when the model was not asked
+    stance: Stance
+    note: str = ""  # why a stance was set aside
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,8 @@ class ClaimCheck:
     evidence: list[Evidence] = field(default_factory=list)
     explanation: str = ""
     passages: list[Passage] = field(default_factory=list)
-    note: str = ""  # how the model's reply was read, when it was not clean JSON
+    note: str = ""  # anything a reader should know about how the verdict was reached
+    judgements: list[Judgement] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,33 @@ def sentence_split(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
 
 
+def verdict_from_stances(stances: Sequence[Stance]) -> Verdict:
+    """Passages both ways make a claim conflicting; one way, supported or refuted; none
+    that takes a side, not settled."""
+    supports, refutes = "supports" in stances, "refutes" in stances
+    if supports and refutes:
+        return "CONFLICTING"
+    if supports:
+        return "SUPPORTED"
+    if refutes:
+        return "REFUTED"
+    return "NOT ENOUGH INFO"
+
+
+_STANCE_WORDS = {"supports": "supports", "refutes": "contradicts", "unclear": "does not settle"}
+
+
+def explain(judgements: Sequence[Judgement]) -> str:
+    """One sentence per passage judged, in plain words."""
+    lines = []
+    for number, j in enumerate(judgements, start=1):
+        how = f"{_STANCE_WORDS[j.stance]} the claim"
+        if j.note:
+            how += f" ({j.note})"
+        lines.append(f"Passage {number} ({j.passage.title}) {how}.")
+    return " ".join(lines)
+
+
 def overall_verdict(verdicts: Sequence[Verdict]) -> Verdict:
     """A text is as true as all its claims: one refuted claim refutes it, evidence both
     ways makes it conflicting, and one unsettled claim leaves it not settled."""
@@ -88,57 +122,57 @@ def overall_verdict(verdicts: Sequence[Verdict]) -> Verdict:
     return "SUPPORTED"
 
 
-def verify_evidence(reply: VerdictReply, passages: Sequence[Passage]) -> list[Evidence]:
-    """Check each quote against the stored text of the passage it names; a quote found in
-    another given passage is credited to that one. Unverifiable quotes are kept, marked, so
-    the caller can count them, but never shown as evidence."""
-    checked: list[Evidence] = []
-    for item in reply.evidence:
-        named = passages[item.passage - 1] if item.passage <= len(passages) else None
-        if named is not None and quote_in(item.quote, named.text):
-            checked.append(Evidence(item.quote.strip(), named, True))
-            continue
-        other = next((p for p in passages if quote_in(item.quote, p.text)), None)
-        if other is not None:
-            checked.append(Evidence(item.quote.strip(), other, True))
-            continue
-        for passage in [named] if named is not None else passages:
-            sentence = matching_sentence(item.quote, passage.text)
-            if sentence is not None:
-                checked.append(Evidence(sentence, passage, True, matched=True))
-                break
-        else:
-            if passages:
-                checked.append(Evidence(item.quote.strip(), named or passages[0], False))
-    # The same sentence cited twice is shown once.
-    unique: dict[tuple[str, str], Evidence] = {}
-    for evidence in checked:
-        unique.setdefault((evidence.passage.chunk_id, evidence.quote), evidence)
-    return list(unique.values())
-
-
 class FactCheckChain:
     def __init__(
         self,
         llm: BaseChatModel,
         retrieve: Callable[[str, Filters | None], list[Passage]],
         prompts: PromptSet,
-        context_tokens: int,
         min_relevance: float,
         evidence_passages: int = 4,
+        judge: StanceJudge | None = None,
+        min_overlap: float = MIN_OVERLAP,
     ) -> None:
-        # A verdict is a short JSON object: a bound on its length stops a rambling small
-        # model from spending a minute on one claim (llama.cpp's server reads the bound
-        # from the request body, as models.make_chat_model explains).
-        self.llm = llm.bind(extra_body={"max_tokens": _VERDICT_TOKENS})
+        # A claim list is short: a bound on its length stops a rambling small model from
+        # spending a minute on it (llama.cpp's server reads the bound from the request
+        # body, as models.make_chat_model explains).
+        self.split_llm = llm.bind(extra_body={"max_tokens": _SPLIT_TOKENS})
         self.retrieve = retrieve
         self.prompts = prompts
-        self.context_tokens = context_tokens
         self.min_relevance = min_relevance
         self.evidence_passages = evidence_passages
-        self.split_chain: Runnable = prompts.split | self.llm | StrOutputParser()
+        self.judge = judge or StanceJudge(llm, prompts.judge)
+        self.min_overlap = min_overlap
 
     # ---- claims ---------------------------------------------------------------------
+
+    def _ask_split(self, messages: list) -> str:
+        with model_errors():
+            reply = self.split_llm.invoke(messages)
+        return str(reply.content)
+
+    def model_split(self, text: str) -> list[str] | None:
+        """The model's list of claims: strict JSON, then one retry that shows the model
+        its error, then a lenient reading. None when nothing usable came back."""
+        messages = self.prompts.split.format_messages(text=text)
+        first = self._ask_split(messages)
+        claims, error = parse_claims_strict(first)
+        if claims is not None:
+            return claims
+        retry = [
+            *messages,
+            AIMessage(content=first),
+            HumanMessage(
+                content=f"That reply cannot be used: {error}. Reply again with the JSON "
+                'list only, for example ["Claim one.", "Claim two."]'
+            ),
+        ]
+        second = self._ask_split(retry)
+        claims, error = parse_claims_strict(second)
+        if claims is not None:
+            return claims
+        log.info("Claim list read leniently (%s)", error)
+        return parse_claims_lenient(second) or parse_claims_lenient(first)
 
     def split_claims(self, text: str) -> list[str]:
         """Atomic claims; a short single sentence is one already. The model's split is
@@ -146,64 +180,64 @@ class FactCheckChain:
         sentences = sentence_split(text)
         if len(sentences) <= 1 and len(text.split()) <= _SHORT_CLAIM_WORDS:
             return [text.strip()]
-        with model_errors():
-            reply = self.split_chain.invoke({"text": text})
-        claims = parse_claim_list(reply)
+        claims = self.model_split(text)
         source_words = set(query_terms(text))
         if claims and all(
             len(set(query_terms(c)) & source_words) >= 0.6 * max(len(query_terms(c)), 1)
             for c in claims
         ):
             return claims[:_MAX_CLAIMS]
-        log.info("Claim split by the model not usable (%r); splitting by sentence", reply)
+        log.info("Claim split by the model not usable (%r); splitting by sentence", claims)
         return sentences[:_MAX_CLAIMS]
 
     # ---- one claim ------------------------------------------------------------------
 
-    def _ask(self, messages: list[BaseMessage]) -> str:
-        with model_errors():
-            reply = self.llm.invoke(messages)
-        return str(getattr(reply, "content", reply))
-
-    def read_verdict(self, messages: list[BaseMessage]) -> tuple[VerdictReply, str]:
-        """Strict JSON, then one retry showing the model its error, then a lenient read."""
-        first = self._ask(messages)
-        reply, error = parse_strict(first)
-        if reply is not None:
-            return reply, ""
-        retry = [
-            *messages,
-            AIMessage(content=first),
-            HumanMessage(
-                content=f"That reply cannot be used: {error}. Reply again with the JSON "
-                'object only: {"verdict": ..., "evidence": [{"passage": n, "quote": ...}], '
-                '"explanation": ...}'
-            ),
-        ]
-        second = self._ask(retry)
-        reply, error = parse_strict(second)
-        if reply is not None:
-            return reply, "read after one retry"
-        return parse_lenient(second + "\n" + first), f"read leniently ({error})"
+    def judge_passage(self, claim: str, passage: Passage) -> Judgement:
+        excerpt = evidence_excerpt(claim, passage.text, self.min_overlap)
+        if excerpt.overlap < self.min_overlap:
+            # A passage that hardly names what the claim is about cannot settle it, and
+            # the small model is quick to say it does: it is not asked.
+            return Judgement(
+                passage, excerpt.text, None, "unclear", "it shares too few of its words"
+            )
+        scores = self.judge.scores(excerpt.text, claim)
+        stance = self.judge.stance(scores)
+        note = ""
+        if stance == "supports" and speaks_of_plan(excerpt.text, claim):
+            # Small models read "agreed to prepare a deal" as "signed a deal".
+            stance, note = "unclear", "it speaks of a plan or preparation, not of a deed"
+        return Judgement(passage, excerpt.text, scores, stance, note)
 
     def check_claim(
         self, claim: str, filters: Filters | None = None, today: date | None = None
     ) -> ClaimCheck:
+        """Each of the best passages is judged on its own; the verdict follows from their
+        stances, and the evidence shown is exactly the excerpts that were judged."""
+        if today is not None and filters is None:
+            filters = Filters(as_of=today)
         found = [p for p in self.retrieve(claim, filters) if p.score >= self.min_relevance]
-        packed = pack_context(found[: self.evidence_passages], self.context_tokens)
-        if not packed.passages:
+        passages = found[: self.evidence_passages]
+        if not passages:
             return ClaimCheck(claim, "NOT ENOUGH INFO", explanation="No article covers it.")
-        messages = self.prompts.factcheck.format_messages(
-            today=(today or date.today()).isoformat(), context=packed.text, claim=claim
+        judgements = [self.judge_passage(claim, p) for p in passages]
+        evidence = [
+            Evidence(j.excerpt, j.passage, quote_in(j.excerpt, j.passage.text), j.stance)
+            for j in judgements
+            if j.stance != "unclear"
+        ]
+        # A verdict is only as good as its evidence: stances resting on an excerpt that
+        # is not verbatim in the stored passage do not count.
+        verdict = verdict_from_stances([e.stance for e in evidence if e.verified])
+        notes = [f"passage {n}: {j.note}" for n, j in enumerate(judgements, 1) if j.note]
+        return ClaimCheck(
+            claim,
+            verdict,
+            evidence,
+            explain(judgements),
+            passages,
+            "; ".join(notes),
+            judgements,
         )
-        reply, note = self.read_verdict(messages)
-        evidence = verify_evidence(reply, packed.passages)
-        verdict: Verdict = reply.verdict
-        if verdict != "NOT ENOUGH INFO" and not any(e.verified for e in evidence):
-            # A verdict is only as good as its evidence: none verified, nothing settled.
-            note = (note + "; " if note else "") + f"model said {verdict} without a verified quote"
-            verdict = "NOT ENOUGH INFO"
-        return ClaimCheck(claim, verdict, evidence, reply.explanation, packed.passages, note)
 
     # ---- a text ---------------------------------------------------------------------
 

@@ -40,7 +40,8 @@ def quote_in(quote: str, source: str) -> bool:
     return True
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”']?\s+")
+# A sentence ends at . ! or ?, with any closing quote mark or bracket kept on its side.
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")
 _REPAIR_OVERLAP = 0.6
 
 
@@ -54,7 +55,7 @@ def matching_sentence(quote: str, source: str) -> str | None:
     if len(wanted) < 3:
         return None
     best, best_overlap = None, 0.0
-    for sentence in _SENTENCE_END.split(source):
+    for sentence in SENTENCE_END.split(source):
         words = set(query_terms(sentence))
         overlap = len(wanted & words) / len(wanted)
         if overlap > best_overlap and len(sentence.split()) >= 5:
