@@ -133,3 +133,35 @@ def test_claim_about_a_signed_agreement_is_not_supported(
     for evidence in (e for e in result.evidence if e.verified):  # what would be shown
         assert quote_in(evidence.quote, evidence.passage.text)
         assert evidence.passage.published == "2024-03-25"
+
+
+def test_the_embedded_server_gives_the_answer_probabilities_stances_need(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    """The calibrated path, not the answer-word fallback, is what judges with the real
+    model: the server returns first-token log-probabilities, and the content-free prior
+    leans to UNKNOWN as the thresholds assume."""
+    _, chat = runtime
+    judge = chat.current().factcheck.judge
+    prior = judge.prior()
+    assert prior is not None, "the embedded server sent no log-probabilities"
+    assert prior["unclear"] > prior["supports"] and prior["unclear"] > prior["refutes"]
+    scores = judge.scores(
+        "Zelenskyy and Sánchez committed to accelerating the preparation of a bilateral "
+        "security agreement.",
+        "Zelenskyy and Sánchez agreed to speed up work on a bilateral security agreement",
+    )
+    assert scores.calibrated
+
+
+def test_claim_the_article_makes_is_supported_with_its_words(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    _, chat = runtime
+    result = chat.current().factcheck.check_claim(
+        "Zelenskyy and Sánchez agreed to speed up work on a bilateral security agreement"
+    )
+    assert result.verdict == "SUPPORTED", result.explanation
+    shown = [e for e in result.evidence if e.verified]
+    assert shown and all(quote_in(e.quote, e.passage.text) for e in shown)
+    assert any("bilateral security agreement" in e.quote for e in shown)

@@ -194,7 +194,7 @@ def test_a_passage_that_hardly_names_the_claims_subject_is_not_judged(cache_dir:
     other = passage("p1", "The mayor opened a new library in the old town on Friday.")
     result = chain(model, [other]).check_claim("Zelenskyy met the Pope in Rome")
     assert result.verdict == "NOT ENOUGH INFO" and model.asked == []
-    assert "shares too few of its words" in result.explanation
+    assert "shares too few of the claim's words" in result.explanation
 
 
 def test_a_plan_does_not_support_a_claim_that_it_was_done() -> None:

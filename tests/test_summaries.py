@@ -8,7 +8,8 @@ from typing import Any
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.chains.factcheck import FactCheckChain
-from assistant.chains.qa import Answer, Progress, Retrieved
+from assistant.chains.length_guard import allowed_end
+from assistant.chains.qa import Answer, Progress, Retrieved, Token
 from assistant.chains.summarize import SummarizeChain, group_within_budget
 from assistant.config import PROJECT_ROOT
 from assistant.prompts import load_prompts
@@ -125,3 +126,36 @@ def test_factcheck_tab_handler_marks_verified_quotes(cache_dir: Any) -> None:
     assert f"“{article[0].text.strip()}”" in output
     assert "supports the claim · ✓ verified quote" in output
     assert "Long story (2024-05-01 · wire)" in output
+
+
+def test_length_guard_finds_the_end_of_the_last_allowed_sentence() -> None:
+    four = "The U.S. envoy met Mr. Smith on Jan. 5. They talked. Talks went on! A fourth one."
+    end = allowed_end(four, "brief")
+    assert end is not None and four[:end] == (
+        "The U.S. envoy met Mr. Smith on Jan. 5. They talked. Talks went on!"
+    )
+    assert allowed_end("One. Two. Three.", "brief") is None  # not past the limit yet
+    assert allowed_end('He said "yes." Then left. And so. More', "brief") == len(
+        'He said "yes." Then left. And so.'
+    )
+    bullets = "".join(f"- point {n}\n" for n in range(1, 9))
+    cut = allowed_end(bullets, "bullets")
+    assert cut is not None and bullets[:cut].splitlines()[-1] == "- point 6"
+    assert allowed_end("- a\n- b\n", "bullets") is None
+
+
+def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> None:
+    article = passages(1, 20)
+    rambling = " ".join(f"Sentence number {n} says something." for n in range(1, 13))
+    chain, _ = make([rambling], article, 1800)
+    events = list(chain.article("long", "brief"))
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text == (
+        "Sentence number 1 says something. Sentence number 2 says something. "
+        "Sentence number 3 says something."
+    )
+    assert streamed.strip() == answer.text  # nothing shown that was then taken back
+    paragraph = list(make([rambling], article, 1800)[0].article("long", "paragraph"))[-1]
+    assert isinstance(paragraph, Answer) and paragraph.text.count("Sentence number") == 6

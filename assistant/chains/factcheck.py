@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from assistant.chains.errors import model_errors
 from assistant.chains.excerpts import evidence_excerpt, speaks_of_plan
@@ -146,7 +146,7 @@ class FactCheckChain:
 
     # ---- claims ---------------------------------------------------------------------
 
-    def _ask_split(self, messages: list) -> str:
+    def _ask_split(self, messages: list[BaseMessage]) -> str:
         with model_errors():
             reply = self.split_llm.invoke(messages)
         return str(reply.content)
@@ -198,7 +198,7 @@ class FactCheckChain:
             # A passage that hardly names what the claim is about cannot settle it, and
             # the small model is quick to say it does: it is not asked.
             return Judgement(
-                passage, excerpt.text, None, "unclear", "it shares too few of its words"
+                passage, excerpt.text, None, "unclear", "it shares too few of the claim's words"
             )
         scores = self.judge.scores(excerpt.text, claim)
         stance = self.judge.stance(scores)

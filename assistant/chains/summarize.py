@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import date
-from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
@@ -13,14 +12,13 @@ from langchain_core.runnables import Runnable
 
 from assistant.chains.context import cited_numbers, pack_context
 from assistant.chains.errors import model_errors
+from assistant.chains.length_guard import MAX_TOKENS, Length, allowed_end
 from assistant.chains.qa import Answer, Event, Progress, Retrieved, Token
 from assistant.errors import AssistantError
 from assistant.prompts import PromptSet
 from assistant.retrieval import Filters
 from assistant.store import Passage
 from assistant.tokens import count_tokens
-
-Length = Literal["brief", "paragraph", "bullets"]
 
 LENGTHS: dict[str, str] = {
     "brief": "Write 2 to 3 sentences.",
@@ -72,7 +70,11 @@ class SummarizeChain:
         self.context_tokens = context_tokens
         self.min_relevance = min_relevance
         parse = StrOutputParser()
-        self.summarize_chain: Runnable = prompts.summarize | llm | parse
+        # One chain per length, each with its bound on output tokens.
+        self.summarize_chains: dict[str, Runnable] = {
+            length: prompts.summarize | llm.bind(extra_body={"max_tokens": n}) | parse
+            for length, n in MAX_TOKENS.items()
+        }
         self.map_chain: Runnable = prompts.map | llm | parse
         self.topic_chain: Runnable = prompts.topic | llm | parse
 
@@ -93,12 +95,18 @@ class SummarizeChain:
             "text": text,
             "length_instruction": LENGTHS[length],
         }
-        parts: list[str] = []
+        text = ""
         with model_errors():
-            for piece in self.summarize_chain.stream(inputs):
-                parts.append(piece)
+            for piece in self.summarize_chains[length].stream(inputs):
+                end = allowed_end(text + piece, length)
+                if end is not None:  # past the length asked for: stop reading the model
+                    if end > len(text):
+                        yield Token((text + piece)[len(text) : end])
+                    text = (text + piece)[:end]
+                    break
+                text += piece
                 yield Token(piece)
-        yield Answer("".join(parts).strip(), passages, [])
+        yield Answer(text.strip(), passages, [])
 
     def _map(self, passages: Sequence[Passage]) -> Generator[Event, None, str]:
         """Notes on each part of a long article, in order; the notes are then summarized."""
