@@ -42,22 +42,3 @@ def quote_in(quote: str, source: str) -> bool:
 
 # A sentence ends at . ! or ?, with any closing quote mark or bracket kept on its side.
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")
-_REPAIR_OVERLAP = 0.6
-
-
-def matching_sentence(quote: str, source: str) -> str | None:
-    """The source's own sentence a paraphrased quote comes from, when one sentence holds
-    most of the quote's words; small models often quote loosely. The sentence returned is
-    the stored text itself, so it verifies by construction."""
-    from assistant.keyword_index import query_terms  # the same word rules as search
-
-    wanted = set(query_terms(quote))
-    if len(wanted) < 3:
-        return None
-    best, best_overlap = None, 0.0
-    for sentence in SENTENCE_END.split(source):
-        words = set(query_terms(sentence))
-        overlap = len(wanted & words) / len(wanted)
-        if overlap > best_overlap and len(sentence.split()) >= 5:
-            best, best_overlap = sentence.strip(), overlap
-    return best if best_overlap >= _REPAIR_OVERLAP else None
