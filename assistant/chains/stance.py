@@ -35,10 +35,10 @@ _CONTENT_FREE = "N/A"
 _TOP_LOGPROBS = 20
 
 # How far (natural log of the odds ratio) a passage must move TRUE, or FALSE, against
-# UNKNOWN beyond the content-free baseline, for the bundled 0.5B model. Chosen on claims
-# 300-499 of the CLIMATE-FEVER claims that `assistant eval claims` reads, never on the
-# first 300, which the README's figures come from.
-SUPPORT_LIFT = 3.7
+# UNKNOWN beyond the content-free baseline, for the bundled 0.5B model and the prompt in
+# prompts/judge_system.txt. Both were chosen on claims 300-499 of the CLIMATE-FEVER claims
+# that `assistant eval claims` reads, never on the first 300, which the README reports.
+SUPPORT_LIFT = 3.75
 REFUTE_LIFT = 4.0
 _CERTAIN = 20.0  # the lift given to an answer read from a reply's word
 
