@@ -12,10 +12,11 @@ from typing import Any
 
 from assistant.chains.factcheck import ClaimCheck, Claims, FactCheck, FactCheckChain
 from assistant.chains.qa import Answer, Progress, Token
+from assistant.chains.quotes import quote_in
 from assistant.chains.summarize import Length, SummarizeChain
 from assistant.errors import AssistantError
 from assistant.ingest import ingest_paths
-from assistant.store import ArticleInfo, ArticleStore
+from assistant.store import ArticleInfo, ArticleStore, Passage
 from assistant.ui import escape, format_sources, parse_filters
 from assistant.uploads import remove_article, save_uploads
 
@@ -97,20 +98,40 @@ def _summary_sources(answer: Answer) -> str:
     )
 
 
+def _quote_block(quote: str, passage: Passage, how: str) -> str:
+    meta = " · ".join(x for x in (passage.published or "date unknown", passage.source) if x)
+    return (
+        f"> “{escape(quote)}”\n>\n> — {escape(passage.title)} ({escape(meta)}) · {how} · "
+        "✓ verified quote"
+    )
+
+
+_READINGS = {"supports": "supports the claim", "refutes": "contradicts the claim"}
+
+
 def format_claim(check: ClaimCheck) -> str:
     lines = [f"**{VERDICT_BADGES[check.verdict]}** — {escape(check.claim)}"]
     shown = [e for e in check.evidence if e.verified]
     for evidence in shown:
-        p = evidence.passage
-        meta = " · ".join(x for x in (p.published or "date unknown", p.source) if x)
-        side = "supports the claim" if evidence.stance == "supports" else "contradicts it"
-        lines.append(
-            f"> “{escape(evidence.quote)}”\n>\n> — {escape(p.title)} ({escape(meta)}) · "
-            f"{side} · ✓ verified quote"
-        )
+        lines.append(_quote_block(evidence.quote, evidence.passage, _READINGS[evidence.stance]))
     if not shown:
-        lines.append("_No verified evidence in the articles._")
-    if check.explanation:
+        lines.append("_No passage in the articles settles this claim._")
+        # What came closest, so the reader can see why: a passage set aside because it
+        # speaks of a plan, shown word for word when it is.
+        for j in check.judgements:
+            if j.scores is not None and j.note and quote_in(j.excerpt, j.passage.text):
+                lines.append(_quote_block(j.excerpt, j.passage, f"closest, but {j.note}"))
+                break
+    if check.judgements:
+        readings = [
+            f"- Passage {n} ({escape(j.passage.title)}, "
+            f"{escape(j.passage.published or 'no date')}): "
+            f"{_READINGS.get(j.stance, 'does not settle the claim')}"
+            + (f" ({escape(j.note)})" if j.note else "")
+            for n, j in enumerate(check.judgements, start=1)
+        ]
+        lines.append("How the passages were read:\n\n" + "\n".join(readings))
+    elif check.explanation:
         lines.append(f"_{escape(check.explanation)}_")
     return "\n\n".join(lines)
 

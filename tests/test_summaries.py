@@ -159,3 +159,34 @@ def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> Non
     assert streamed.strip() == answer.text  # nothing shown that was then taken back
     paragraph = list(make([rambling], article, 1800)[0].article("long", "paragraph"))[-1]
     assert isinstance(paragraph, Answer) and paragraph.text.count("Sentence number") == 6
+
+
+def test_factcheck_tab_shows_why_nothing_settled_the_claim(cache_dir: Any) -> None:
+    planned = Passage(
+        "c1",
+        "a1",
+        0,
+        "Spain and Ukraine agreed to speed up the preparation of a security agreement.",
+        "Talks in Madrid",
+        "2024-03-25",
+        "wire",
+        "",
+        0.6,
+    )
+    unrelated = Passage(
+        "c2", "a2", 0, "The weather was mild all week.", "Weather", "", "wire", "", 0.5
+    )
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        return [planned, unrelated]
+
+    model = StanceModel(answers={"Claim: Spain and Ukraine signed": SUPPORTS})
+    chain = FactCheckChain(model, retrieve, PROMPTS, 0.2)
+    output = list(
+        FactCheckHandler(lambda: chain).check("Spain and Ukraine signed a security agreement.")
+    )[-1]
+    assert "NOT ENOUGH INFO" in output and "No passage in the articles settles" in output
+    assert f"“{planned.text}”" in output
+    assert "closest, but it speaks of a plan or preparation" in output
+    assert "- Passage 1 (Talks in Madrid, 2024-03-25): does not settle the claim" in output
+    assert "- Passage 2 (Weather, no date): does not settle the claim (it shares too few" in output
