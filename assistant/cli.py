@@ -224,7 +224,7 @@ def _find_article(services: Any, wanted: str) -> str:
 @click.pass_obj
 def check(settings: Settings, text: str, as_of: str) -> None:
     """Fact-check a claim (or a paragraph of claims) against the articles."""
-    from assistant.chains.factcheck import ClaimCheck, Claims, FactCheck
+    from assistant.chains.factcheck import STANCE_READINGS, ClaimCheck, Claims, FactCheck
     from assistant.runtime import build_services, start_chat
     from assistant.ui import parse_filters
 
@@ -241,11 +241,10 @@ def check(settings: Settings, text: str, as_of: str) -> None:
                     click.echo(f"\n{event.verdict}: {event.claim}")
                     for evidence in (e for e in event.evidence if e.verified):
                         p = evidence.passage
-                        side = "supports" if evidence.stance == "supports" else "contradicts"
                         click.echo(
                             f"    “{evidence.quote}”\n"
                             f"    — {p.title} ({p.published or 'date unknown'}, {p.source}) "
-                            f"[{side}; verified quote]"
+                            f"[{STANCE_READINGS[evidence.stance]}; verified quote]"
                         )
                     if not any(e.verified for e in event.evidence):
                         click.echo("    (no verified evidence in the articles)")

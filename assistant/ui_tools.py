@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.chains.factcheck import ClaimCheck, Claims, FactCheck, FactCheckChain
+from assistant.chains.factcheck import (
+    STANCE_READINGS,
+    ClaimCheck,
+    Claims,
+    FactCheck,
+    FactCheckChain,
+)
 from assistant.chains.qa import Answer, Progress, Token
 from assistant.chains.quotes import quote_in
 from assistant.chains.summarize import Length, SummarizeChain
@@ -106,14 +112,13 @@ def _quote_block(quote: str, passage: Passage, how: str) -> str:
     )
 
 
-_READINGS = {"supports": "supports the claim", "refutes": "contradicts the claim"}
-
-
 def format_claim(check: ClaimCheck) -> str:
     lines = [f"**{VERDICT_BADGES[check.verdict]}** — {escape(check.claim)}"]
     shown = [e for e in check.evidence if e.verified]
     for evidence in shown:
-        lines.append(_quote_block(evidence.quote, evidence.passage, _READINGS[evidence.stance]))
+        lines.append(
+            _quote_block(evidence.quote, evidence.passage, STANCE_READINGS[evidence.stance])
+        )
     if not shown:
         lines.append("_No passage in the articles settles this claim._")
         # What came closest, so the reader can see why: a passage set aside because it
@@ -126,8 +131,7 @@ def format_claim(check: ClaimCheck) -> str:
         readings = [
             f"- Passage {n} ({escape(j.passage.title)}, "
             f"{escape(j.passage.published or 'no date')}): "
-            f"{_READINGS.get(j.stance, 'does not settle the claim')}"
-            + (f" ({escape(j.note)})" if j.note else "")
+            f"{STANCE_READINGS[j.stance]}" + (f" ({escape(j.note)})" if j.note else "")
             for n, j in enumerate(check.judgements, start=1)
         ]
         lines.append("How the passages were read:\n\n" + "\n".join(readings))

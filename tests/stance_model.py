@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import httpx
+import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -30,6 +32,10 @@ class StanceModel(BaseChatModel):
     answers: dict[str, dict[str, float]] = Field(default_factory=dict)
     replies: list[str] = Field(default_factory=list)
     asked: list[str] = Field(default_factory=list)
+    # The request options of each stance question, to check what the judge asks for.
+    options: list[dict[str, Any]] = Field(default_factory=list)
+    # Like a server started without logits_all: a request for log-probabilities fails.
+    refuse_logprobs: bool = False
 
     @property
     def _llm_type(self) -> str:
@@ -48,12 +54,22 @@ class StanceModel(BaseChatModel):
             return ChatResult(
                 generations=[ChatGeneration(message=AIMessage(content=self.replies.pop(0)))]
             )
+        self.options.append(dict(kwargs))
+        if kwargs.get("logprobs") and self.refuse_logprobs:
+            request = httpx.Request("POST", "http://model/v1/chat/completions")
+            raise openai.InternalServerError(
+                "logprobs is not supported",
+                response=httpx.Response(500, request=request),
+                body=None,
+            )
         probabilities = next(
             (p for key, p in self.answers.items() if all(k in text for k in key.split("|"))),
             PRIOR,
         )
         word = max(probabilities, key=lambda k: probabilities[k])
-        alternatives = top(**probabilities)
-        metadata = {"logprobs": {"content": [{"token": word, "top_logprobs": alternatives}]}}
+        metadata: dict[str, Any] = {}
+        if kwargs.get("logprobs"):  # only when asked, as a server does
+            alternatives = top(**probabilities)
+            metadata["logprobs"] = {"content": [{"token": word, "top_logprobs": alternatives}]}
         message = AIMessage(content=word, response_metadata=metadata)
         return ChatResult(generations=[ChatGeneration(message=message)])

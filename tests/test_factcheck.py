@@ -90,9 +90,9 @@ def test_lenient_claim_parser_reads_cut_off_and_bulleted_replies() -> None:
     assert parse_claims_lenient('["Spain met Ukraine.", "They agreed to wo') == [
         "Spain met Ukraine."
     ]
-    assert parse_claims_lenient("Claims:\n- Spain met Ukraine.\n2. They talked.") == [
+    assert parse_claims_lenient("Claims:\n- Spain met Ukraine.\n2. The leaders talked.") == [
         "Spain met Ukraine.",
-        "They talked.",
+        "The leaders talked.",
     ]
     assert parse_claims_lenient("no idea") is None
 
@@ -108,7 +108,11 @@ def test_answer_probabilities_gather_the_answer_words_and_their_prefixes() -> No
             {"token": "A", "logprob": math.log(0.05)},  # one letter says nothing
         ]
     )
-    assert mass == pytest.approx({"supports": 0.6, "refutes": 0.1, "unclear": 0.2})
+    assert mass.probabilities == pytest.approx({"supports": 0.6, "refutes": 0.1, "unclear": 0.2})
+    assert mass.share == pytest.approx(0.9)
+    # An answer missing from the list is as likely as the least likely token listed.
+    missing = answer_probabilities(top(TRUE=0.7, UNKNOWN=0.2, The=0.02))
+    assert missing.probabilities["refutes"] == pytest.approx(0.02)
 
 
 def test_calibration_takes_out_the_models_bias() -> None:
@@ -193,6 +197,11 @@ def test_a_plan_does_not_support_a_claim_that_it_was_done() -> None:
     )
     assert not speaks_of_plan("They signed a deal on Monday.", "They signed a deal")
     assert not speaks_of_plan("They plan to sign a deal.", "They plan to sign a deal")
+    # Deeds told in words that can also announce plans are not plans.
+    assert not speaks_of_plan("The chef prepared dinner for the guests.", "The chef cooked")
+    assert not speaks_of_plan("The bridge opened and will carry cars.", "The bridge opened")
+    assert not speaks_of_plan("They negotiated a ceasefire.", "A ceasefire was agreed")
+    assert speaks_of_plan("Negotiations on a ceasefire go on.", "A ceasefire was agreed")
 
 
 def test_overall_verdict_rules() -> None:
@@ -287,16 +296,24 @@ PARAGRAPH = (
 
 def test_paragraph_is_split_and_judged_claim_by_claim(cache_dir: Any) -> None:
     model = StanceModel(
-        answers={"Zelenskyy": REFUTES},
+        answers={
+            "Claim: Zelenskyy spoke": SUPPORTS,
+            "Claim: The leaders agreed": REFUTES,
+        },
         replies=['["Zelenskyy spoke with Sánchez.", "The leaders agreed to accelerate work."]'],
     )
-    events = list(chain(model).check(PARAGRAPH))
+    spoke = passage("p1", "Zelenskyy spoke with Sánchez by phone on Monday.")
+    agreed = passage("p2", "The leaders agreed to accelerate work, officials said.")
+    events = list(chain(model, [spoke, agreed]).check(PARAGRAPH))
     assert isinstance(events[0], Claims) and events[0].claims == [
         "Zelenskyy spoke with Sánchez.",
         "The leaders agreed to accelerate work.",
     ]
     checks = [e for e in events if isinstance(e, ClaimCheck)]
-    assert [c.verdict for c in checks] == ["REFUTED", "REFUTED"]
+    assert [(c.claim, c.verdict) for c in checks] == [
+        ("Zelenskyy spoke with Sánchez.", "SUPPORTED"),
+        ("The leaders agreed to accelerate work.", "REFUTED"),
+    ]
     final = events[-1]
     assert isinstance(final, FactCheck) and final.overall == "REFUTED"
 
@@ -304,21 +321,34 @@ def test_paragraph_is_split_and_judged_claim_by_claim(cache_dir: Any) -> None:
 def test_a_malformed_claim_list_gets_one_retry_that_names_the_error(cache_dir: Any) -> None:
     model = StanceModel(
         answers={},
-        replies=["There are two claims here.", '["Zelenskyy spoke with Sánchez."]'],
+        replies=[
+            "There are two claims here.",
+            '["Zelenskyy spoke with Sánchez about a security agreement.", "They agreed."]',
+        ],
     )
-    assert chain(model).split_claims(PARAGRAPH) == ["Zelenskyy spoke with Sánchez."]
+    assert chain(model).split_claims(PARAGRAPH) == [
+        "Zelenskyy spoke with Sánchez about a security agreement.",
+        "They agreed.",
+    ]
     assert "the reply holds no JSON list" in model.asked[-1]
 
 
 def test_a_twice_malformed_claim_list_is_read_leniently(cache_dir: Any) -> None:
     model = StanceModel(
         answers={},
-        replies=["nothing useful", "- Zelenskyy spoke with Sánchez.\n- The leaders agreed"],
+        replies=[
+            "nothing useful",
+            "- Zelenskyy spoke with Sánchez about a security agreement with Spain."
+            "\n- The leaders agreed to accelerate",
+        ],
     )
     assert chain(model).split_claims(PARAGRAPH) == [
-        "Zelenskyy spoke with Sánchez.",
-        "The leaders agreed",
+        "Zelenskyy spoke with Sánchez about a security agreement with Spain.",
+        "The leaders agreed to accelerate",
     ]
+    # A quoted phrase read leniently covers too little of the text to stand for it.
+    quoted = StanceModel(replies=["nothing", 'The text says "Spain and Ukraine" met.'])
+    assert chain(quoted).split_claims(PARAGRAPH) == sentence_split(PARAGRAPH)
 
 
 def test_invented_claims_from_the_splitter_are_not_used(cache_dir: Any) -> None:
@@ -328,3 +358,56 @@ def test_invented_claims_from_the_splitter_are_not_used(cache_dir: Any) -> None:
         "Ukraine and Spain met in March.",
         "The two leaders talked about air defence today.",
     ]
+
+
+def test_the_judge_asks_for_log_probabilities_and_a_two_token_answer(cache_dir: Any) -> None:
+    model = StanceModel(answers={"opened": SUPPORTS})
+    found = [
+        passage("p1", "The city opened the new bridge on Monday."),
+        passage("p2", "The new bridge was opened by the mayor."),
+    ]
+    result = chain(model, found).check_claim("The city opened the new bridge")
+    assert result.verdict == "SUPPORTED" and len(result.evidence) == 2
+    assert all(o.get("logprobs") is True and o.get("top_logprobs") == 20 for o in model.options)
+    assert all(o["extra_body"] == {"max_tokens": 2} for o in model.options)
+    # The model's bias is asked for once, then reused for every passage.
+    assert sum("Passage: N/A" in a for a in model.asked) == 1
+    assert len(model.asked) == 3
+
+
+def test_a_first_token_that_is_no_answer_settles_nothing(cache_dir: Any) -> None:
+    # "The" leads: the three answers hold a sliver, and the floor must not turn that
+    # into a strong lift either way.
+    model = StanceModel(answers={"opened": {"The": 0.9, "TRUE": 0.002, "UNKNOWN": 0.001}})
+    result = chain(model, [passage("p1", "The city opened the new bridge on Monday.")]).check_claim(
+        "The city opened the new bridge"
+    )
+    assert result.verdict == "NOT ENOUGH INFO" and result.evidence == []
+
+
+def test_a_server_that_refuses_log_probabilities_is_asked_without_them(cache_dir: Any) -> None:
+    model = StanceModel(answers={"opened": SUPPORTS}, refuse_logprobs=True)
+    found = [passage("p1", "The city opened the new bridge on Monday.")]
+    fact_check = chain(model, found)
+    result = fact_check.check_claim("The city opened the new bridge")
+    assert result.verdict == "SUPPORTED"  # read from the answer word
+    assert result.judgements[0].scores is not None
+    assert not result.judgements[0].scores.calibrated
+    asked_before = len(model.options)
+    fact_check.check_claim("The city opened the new bridge")
+    later = model.options[asked_before:]
+    assert later and not any(o.get("logprobs") for o in later)  # not asked again
+
+
+def test_an_excerpt_too_short_to_quote_is_not_judged(cache_dir: Any) -> None:
+    model = StanceModel(answers={"Prices": SUPPORTS})
+    result = chain(model, [passage("p1", "Prices rose.")]).check_claim("Prices rose")
+    assert result.verdict == "NOT ENOUGH INFO" and result.evidence == []
+    assert "cannot be quoted as evidence" in result.explanation
+    assert model.asked == []
+
+
+def test_a_split_that_keeps_only_a_fragment_of_the_text_is_not_used(cache_dir: Any) -> None:
+    model = StanceModel(answers={}, replies=['["Zelenskyy spoke with Sánchez."]'])
+    claims = chain(model).split_claims(PARAGRAPH)
+    assert claims == sentence_split(PARAGRAPH)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.chains.factcheck import FactCheckChain
@@ -142,6 +143,16 @@ def test_length_guard_finds_the_end_of_the_last_allowed_sentence() -> None:
     cut = allowed_end(bullets, "bullets")
     assert cut is not None and bullets[:cut].splitlines()[-1] == "- point 6"
     assert allowed_end("- a\n- b\n", "bullets") is None
+    for text, kept in [
+        ("It passed. Voting ended. It began at 9 a.m. on Monday. More.", "on Monday."),
+        ("Shares fell. Markets slid. Apple Inc. fell 3%, e.g. in Asia. Next.", "in Asia."),
+        ("1. First point here.\n2. Second one.\n3. Third one.\n4. Fourth.", "Third one."),
+    ]:
+        end = allowed_end(text, "brief")
+        assert end is not None and text[:end].endswith(kept), (text, end)
+    # A stop is not an end until the next sentence visibly begins.
+    assert allowed_end("One. Two. Three. ", "brief") is None
+    assert allowed_end("One. Two. Three. four", "brief") is None
 
 
 def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> None:
@@ -159,6 +170,25 @@ def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> Non
     assert streamed.strip() == answer.text  # nothing shown that was then taken back
     paragraph = list(make([rambling], article, 1800)[0].article("long", "paragraph"))[-1]
     assert isinstance(paragraph, Answer) and paragraph.text.count("Sentence number") == 6
+
+
+@pytest.mark.parametrize(
+    ("length", "reply", "kept"),
+    [
+        ("bullets", "".join(f"- point {n} here\n" for n in range(1, 9)), 6),
+        ("brief", " ".join(f"Sentence {n} is here." for n in range(1, 9)), 3),
+    ],
+)
+def test_nothing_streamed_is_taken_back_by_the_length_cut(
+    cache_dir: Any, length: str, reply: str, kept: int
+) -> None:
+    chain, _ = make([reply], passages(1, 20), 1800)  # streams character by character
+    events = list(chain.article("long", length))  # type: ignore[arg-type]
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text.count("here") == kept
+    assert streamed.rstrip() == answer.text  # the stream is the answer, nothing more
 
 
 def test_factcheck_tab_shows_why_nothing_settled_the_claim(cache_dir: Any) -> None:

@@ -29,6 +29,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“])")
 _SHORT_CLAIM_WORDS = 30  # a single sentence this short is checked as it is
 _MAX_CLAIMS = 8
 _SPLIT_TOKENS = 300
+_MIN_COVERAGE = 0.4  # of the text's content words, in the model's claims together
 # A passage is judged only when one of its sentences holds this share of the claim's
 # content words; chosen with the stance thresholds (see chains/stance.py).
 MIN_OVERLAP = 0.4
@@ -97,14 +98,19 @@ def verdict_from_stances(stances: Sequence[Stance]) -> Verdict:
     return "NOT ENOUGH INFO"
 
 
-_STANCE_WORDS = {"supports": "supports", "refutes": "contradicts", "unclear": "does not settle"}
+# How a passage's stance is put to a reader, in the UI and the CLI alike.
+STANCE_READINGS: dict[Stance, str] = {
+    "supports": "supports the claim",
+    "refutes": "contradicts the claim",
+    "unclear": "does not settle the claim",
+}
 
 
 def explain(judgements: Sequence[Judgement]) -> str:
     """One sentence per passage judged, in plain words."""
     lines = []
     for number, j in enumerate(judgements, start=1):
-        how = f"{_STANCE_WORDS[j.stance]} the claim"
+        how = STANCE_READINGS[j.stance]
         if j.note:
             how += f" ({j.note})"
         lines.append(f"Passage {number} ({j.passage.title}) {how}.")
@@ -176,15 +182,22 @@ class FactCheckChain:
 
     def split_claims(self, text: str) -> list[str]:
         """Atomic claims; a short single sentence is one already. The model's split is
-        used only when every claim it returns keeps to the words of the text."""
+        used only when every claim it returns keeps to the words of the text, and the
+        claims together hold a fair part of its words."""
         sentences = sentence_split(text)
         if len(sentences) <= 1 and len(text.split()) <= _SHORT_CLAIM_WORDS:
             return [text.strip()]
         claims = self.model_split(text)
         source_words = set(query_terms(text))
-        if claims and all(
-            len(set(query_terms(c)) & source_words) >= 0.6 * max(len(query_terms(c)), 1)
-            for c in claims
+        claim_words = {w for c in claims or [] for w in query_terms(c)}
+        if (
+            claims
+            and all(
+                len(set(query_terms(c)) & source_words) >= 0.6 * max(len(query_terms(c)), 1)
+                for c in claims
+            )
+            # ...and together they cover the text, not a fragment or a quote from it.
+            and len(claim_words & source_words) >= _MIN_COVERAGE * len(source_words)
         ):
             return claims[:_MAX_CLAIMS]
         log.info("Claim split by the model not usable (%r); splitting by sentence", claims)
@@ -200,10 +213,16 @@ class FactCheckChain:
             return Judgement(
                 passage, excerpt.text, None, "unclear", "it shares too few of the claim's words"
             )
+        if not quote_in(excerpt.text, passage.text):
+            # What cannot be shown as a verified quote cannot be evidence (too short to
+            # prove anything, say): the model is not asked about it either.
+            return Judgement(
+                passage, excerpt.text, None, "unclear", "its words cannot be quoted as evidence"
+            )
         scores = self.judge.scores(excerpt.text, claim)
         stance = self.judge.stance(scores)
         note = ""
-        if stance == "supports" and speaks_of_plan(excerpt.text, claim):
+        if stance == "supports" and speaks_of_plan(excerpt.best, claim):
             # Small models read "agreed to prepare a deal" as "signed a deal".
             stance, note = "unclear", "it speaks of a plan or preparation, not of a deed"
         return Judgement(passage, excerpt.text, scores, stance, note)

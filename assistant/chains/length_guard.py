@@ -18,14 +18,18 @@ LIMITS: dict[str, tuple[str, int]] = {
 # Output tokens a reply of each length needs at most; a bound for the server as well.
 MAX_TOKENS: dict[str, int] = {"brief": 220, "paragraph": 420, "bullets": 420}
 
-# A sentence has ended once whitespace follows its stop (and any closing quote or bracket).
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]?(?=\s)")
-# Stops that end an abbreviation, not a sentence: "U.S.", "Mr.", "Jan.".
+# A sentence has ended once the next one has visibly begun: its stop (with any closing
+# quote or bracket), whitespace, then a capital, a digit, an opening quote or a bullet.
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]?(?=\s+[A-Z0-9\"“‘(\[*•-])")
+# Stops that end an abbreviation or a list number, not a sentence: "U.S.", "a.m.", "e.g.",
+# "Mr.", "Inc.", "Jan.", and "1." at the start of a line.
 _ABBREVIATION = re.compile(
-    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|No|vs|etc|Jan|Feb|Mar|Apr"
-    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
+    r"(?:\b[A-Za-z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|No|vs|etc|approx|Inc"
+    r"|Corp|Ltd|Co|Mt|Ave|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|^[ \t]*\d+)\.$",
+    re.MULTILINE,
 )
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]", re.MULTILINE)
+_TRAILING_STOP = re.compile(r"[.!?][\"”’')\]]?\s*$")
 
 
 def allowed_end(text: str, length: str) -> int | None:
@@ -37,9 +41,19 @@ def allowed_end(text: str, length: str) -> int | None:
         return len(text[: starts[limit]].rstrip()) if len(starts) > limit else None
     count = 0
     for match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATION.search(text[: match.start() + 1]):
+        if _ABBREVIATION.search(text, 0, match.start() + 1):
             continue
         count += 1
         if count == limit:
             return match.end()
     return None
+
+
+def settled_end(text: str, length: str) -> int:
+    """How much of a text still streaming can be shown without being taken back when the
+    length cut comes: not a line that may be the start of one bullet too many, nor a
+    stop that may turn out to end the last sentence allowed."""
+    if LIMITS[length][0] == "bullets":
+        return text.rfind("\n") + 1
+    trailing = _TRAILING_STOP.search(text)
+    return trailing.start() if trailing else len(text)

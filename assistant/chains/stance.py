@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
@@ -33,6 +34,9 @@ Stance = Literal["supports", "refutes", "unclear"]
 ANSWER_WORDS: dict[str, Stance] = {"TRUE": "supports", "FALSE": "refutes", "UNKNOWN": "unclear"}
 _CONTENT_FREE = "N/A"
 _TOP_LOGPROBS = 20
+# Below this total probability for the three answer words, the first token is not an
+# answer and its probabilities say nothing about the passage.
+_MIN_ANSWER_SHARE = 0.5
 
 # How far (natural log of the odds ratio) a passage must move TRUE, or FALSE, against
 # UNKNOWN beyond the content-free baseline, for the bundled 0.5B model and the prompt in
@@ -64,14 +68,28 @@ def _answer_stance(token: str) -> Stance | None:
     return None
 
 
-def answer_probabilities(top_logprobs: Sequence[Mapping[str, Any]]) -> dict[Stance, float]:
-    """Probability mass of each answer among the first token's top alternatives."""
+@dataclass(frozen=True)
+class AnswerMass:
+    """The answers' probabilities for the first token. An answer missing from the top
+    alternatives is given the smallest probability listed, which nothing unlisted can
+    exceed; ``share`` is how much of the whole the three answers hold."""
+
+    probabilities: dict[Stance, float]
+    share: float
+
+
+def answer_probabilities(top_logprobs: Sequence[Mapping[str, Any]]) -> AnswerMass:
     mass: dict[Stance, float] = {"supports": 0.0, "refutes": 0.0, "unclear": 0.0}
+    listed = []
     for entry in top_logprobs:
+        probability = math.exp(float(entry.get("logprob", -math.inf)))
+        listed.append(probability)
         stance = _answer_stance(str(entry.get("token", "")))
         if stance is not None:
-            mass[stance] += math.exp(float(entry.get("logprob", -math.inf)))
-    return mass
+            mass[stance] += probability
+    share = sum(mass.values())
+    floor = min(listed, default=0.0)
+    return AnswerMass({s: p or floor for s, p in mass.items()}, share)
 
 
 def first_token_alternatives(message: BaseMessage) -> list[Mapping[str, Any]] | None:
@@ -86,7 +104,7 @@ def first_token_alternatives(message: BaseMessage) -> list[Mapping[str, Any]] | 
 
 
 def _log(probability: float) -> float:
-    return math.log(max(probability, 1e-9))  # an answer absent from the top alternatives
+    return math.log(max(probability, 1e-12))
 
 
 def calibrate(probabilities: Mapping[Stance, float], prior: Mapping[Stance, float]) -> StanceScores:
@@ -139,24 +157,49 @@ class StanceJudge:
     ) -> None:
         # Two tokens are enough for the answer word; the probabilities of the first are
         # what is read. llama.cpp's server takes the bound from the request body.
-        self.llm = llm.bind(logprobs=True, top_logprobs=_TOP_LOGPROBS, extra_body={"max_tokens": 2})
+        bound = {"extra_body": {"max_tokens": 2}}
+        self.llm = llm.bind(logprobs=True, top_logprobs=_TOP_LOGPROBS, **bound)
+        self.plain_llm = llm.bind(**bound)
         self.prompt = prompt
         self.support_lift = support_lift
         self.refute_lift = refute_lift
         self._prior: dict[Stance, float] | None = None
+        self._logprobs_refused = False
 
     def _ask(self, passage: str, claim: str) -> BaseMessage:
         messages = self.prompt.format_messages(passage=passage, claim=claim)
-        with model_errors():
+        if self._logprobs_refused:
+            with model_errors():
+                return self.plain_llm.invoke(messages)
+        try:
             return self.llm.invoke(messages)
+        except openai.APIStatusError as exc:
+            refusal = exc
+        except Exception:
+            with model_errors():
+                raise
+        # Some servers refuse log-probabilities outright (llama-cpp-python run without
+        # logits_all, say). If the same question without them is answered, that was the
+        # reason: the answer word is read from now on.
+        with model_errors():
+            reply = self.plain_llm.invoke(messages)
+        log.warning("The model server refused log-probabilities (%s)", refusal)
+        self._logprobs_refused = True
+        return reply
 
     def prior(self) -> dict[Stance, float] | None:
-        """The model's answer probabilities with no content: its bias. Asked once."""
+        """The model's answer probabilities with no content: its bias. Asked once. None
+        when the server gives no log-probabilities or the model does not answer with
+        one of the three words."""
         if self._prior is None:
             top = first_token_alternatives(self._ask(_CONTENT_FREE, _CONTENT_FREE))
             if top is None:
                 return None
-            self._prior = answer_probabilities(top)
+            mass = answer_probabilities(top)
+            if mass.share < _MIN_ANSWER_SHARE:
+                log.warning("No usable stance prior: the answers hold %.2f", mass.share)
+                return None
+            self._prior = mass.probabilities
             log.info("Stance prior: %s", self._prior)
         return self._prior
 
@@ -166,7 +209,11 @@ class StanceJudge:
         prior = self.prior() if top is not None else None
         if top is None or prior is None:
             return word_scores(str(reply.content))
-        return calibrate(answer_probabilities(top), prior)
+        mass = answer_probabilities(top)
+        if mass.share < _MIN_ANSWER_SHARE:
+            # The model started some other reply ("The", "**"): its word, if any, counts.
+            return word_scores(str(reply.content))
+        return calibrate(mass.probabilities, prior)
 
     def stance(self, scores: StanceScores) -> Stance:
         return decide(scores, self.support_lift, self.refute_lift)

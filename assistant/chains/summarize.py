@@ -12,7 +12,7 @@ from langchain_core.runnables import Runnable
 
 from assistant.chains.context import cited_numbers, pack_context
 from assistant.chains.errors import model_errors
-from assistant.chains.length_guard import MAX_TOKENS, Length, allowed_end
+from assistant.chains.length_guard import MAX_TOKENS, Length, allowed_end, settled_end
 from assistant.chains.qa import Answer, Event, Progress, Retrieved, Token
 from assistant.errors import AssistantError
 from assistant.prompts import PromptSet
@@ -95,17 +95,20 @@ class SummarizeChain:
             "text": text,
             "length_instruction": LENGTHS[length],
         }
-        text = ""
+        text, shown = "", 0
         with model_errors():
             for piece in self.summarize_chains[length].stream(inputs):
-                end = allowed_end(text + piece, length)
-                if end is not None:  # past the length asked for: stop reading the model
-                    if end > len(text):
-                        yield Token((text + piece)[len(text) : end])
-                    text = (text + piece)[:end]
-                    break
                 text += piece
-                yield Token(piece)
+                end = allowed_end(text, length)
+                if end is not None:  # past the length asked for: stop reading the model
+                    text = text[:end]
+                    break
+                settled = settled_end(text, length)
+                if settled > shown:
+                    yield Token(text[shown:settled])
+                    shown = settled
+        if len(text) > shown:
+            yield Token(text[shown:])
         yield Answer(text.strip(), passages, [])
 
     def _map(self, passages: Sequence[Passage]) -> Generator[Event, None, str]:
