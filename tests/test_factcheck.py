@@ -202,6 +202,11 @@ def test_a_plan_does_not_support_a_claim_that_it_was_done() -> None:
     assert not speaks_of_plan("The bridge opened and will carry cars.", "The bridge opened")
     assert not speaks_of_plan("They negotiated a ceasefire.", "A ceasefire was agreed")
     assert speaks_of_plan("Negotiations on a ceasefire go on.", "A ceasefire was agreed")
+    # A claim about the plan itself may be supported by a passage about the plan.
+    assert not speaks_of_plan(
+        "They committed to accelerating the preparation of a deal.",
+        "They agreed to speed up work on a deal",
+    )
 
 
 def test_overall_verdict_rules() -> None:

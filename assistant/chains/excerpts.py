@@ -70,6 +70,15 @@ def evidence_excerpt(claim: str, text: str, min_overlap: float = 0.0) -> Excerpt
     return Excerpt(" ".join(pieces), overlaps[ranked[0]], parts[ranked[0]])
 
 
+# A claim about intentions or work under way ("agreed to speed up work on a deal", "will
+# sign") is itself about a plan, and a passage about the plan may support it.
+_PLAN_IN_CLAIM = re.compile(
+    _PLAN.pattern + r"|\b(?:will|would|agreed\s+to|accelerat\w*|speed(?:ing)?\s+up"
+    r"|expedit\w*|work(?:ing)?\s+on)\b",
+    re.IGNORECASE,
+)
+
+
 def speaks_of_plan(sentence: str, claim: str) -> bool:
     """The sentence frames things as planned or prepared, and the claim does not."""
-    return bool(_PLAN.search(sentence)) and not _PLAN.search(claim)
+    return bool(_PLAN.search(sentence)) and not _PLAN_IN_CLAIM.search(claim)
