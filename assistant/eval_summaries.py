@@ -29,6 +29,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.chains.qa import Answer, Event
+from assistant.chains.quotes import SENTENCE_END
 from assistant.chains.summarize import Length
 from assistant.errors import ConfigError
 from assistant.eval_io import read_jsonl
@@ -45,7 +46,6 @@ METHOD = (
 )
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -98,7 +98,7 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for line in text.splitlines():
         line = _BULLET.sub("", line).strip()
-        sentences.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        sentences.extend(s.strip() for s in SENTENCE_END.split(line) if s.strip())
     return [s for s in sentences if _WORD.search(s)]
 
 

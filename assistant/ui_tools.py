@@ -18,7 +18,6 @@ from assistant.chains.factcheck import (
     FactCheckChain,
 )
 from assistant.chains.qa import Answer, Progress, Token
-from assistant.chains.quotes import quote_in
 from assistant.chains.summarize import Length, SummarizeChain
 from assistant.errors import AssistantError
 from assistant.ingest import ingest_paths
@@ -124,7 +123,7 @@ def format_claim(check: ClaimCheck) -> str:
         # What came closest, so the reader can see why: a passage set aside because it
         # speaks of a plan, shown word for word when it is.
         for j in check.judgements:
-            if j.scores is not None and j.note and quote_in(j.excerpt, j.passage.text):
+            if j.scores is not None and j.note and j.verified:
                 lines.append(_quote_block(j.excerpt, j.passage, f"closest, but {j.note}"))
                 break
     if check.judgements:

@@ -45,8 +45,8 @@ class Excerpt:
     best: str  # that sentence
 
 
-def claim_overlap(claim: str, sentence: str) -> float:
-    wanted = set(query_terms(claim))
+def _overlap(wanted: set[str], sentence: str) -> float:
+    """Share of the claim's content words (``wanted``) in the sentence."""
     return len(wanted & set(query_terms(sentence))) / (len(wanted) or 1)
 
 
@@ -56,7 +56,8 @@ def evidence_excerpt(claim: str, text: str, min_overlap: float = 0.0) -> Excerpt
     second sentence joins only if it holds at least ``min_overlap`` of the claim's words.
     Joined by " … " when they are not adjacent."""
     parts = sentences(text) or [text.strip()]
-    overlaps = [claim_overlap(claim, part) for part in parts]
+    wanted = set(query_terms(claim))
+    overlaps = [_overlap(wanted, part) for part in parts]
     ranked = sorted(range(len(parts)), key=lambda i: (-overlaps[i], i))
     chosen = [ranked[0]]
     for index in ranked[1:_MAX_SENTENCES]:

@@ -48,7 +48,8 @@ class Judgement:
     """How one passage bears on a claim."""
 
     passage: Passage
-    excerpt: str  # the sentences judged, verbatim from the passage
+    excerpt: str  # the sentences judged, taken from the passage
+    verified: bool  # the excerpt is found in the stored passage text, so it may be quoted
     scores: StanceScores | None  # None when the model was not asked
     stance: Stance
     note: str = ""  # why a stance was set aside
@@ -207,17 +208,28 @@ class FactCheckChain:
 
     def judge_passage(self, claim: str, passage: Passage) -> Judgement:
         excerpt = evidence_excerpt(claim, passage.text, self.min_overlap)
+        verified = quote_in(excerpt.text, passage.text)
         if excerpt.overlap < self.min_overlap:
             # A passage that hardly names what the claim is about cannot settle it, and
             # the small model is quick to say it does: it is not asked.
             return Judgement(
-                passage, excerpt.text, None, "unclear", "it shares too few of the claim's words"
+                passage,
+                excerpt.text,
+                verified,
+                None,
+                "unclear",
+                "it shares too few of the claim's words",
             )
-        if not quote_in(excerpt.text, passage.text):
+        if not verified:
             # What cannot be shown as a verified quote cannot be evidence (too short to
             # prove anything, say): the model is not asked about it either.
             return Judgement(
-                passage, excerpt.text, None, "unclear", "its words cannot be quoted as evidence"
+                passage,
+                excerpt.text,
+                verified,
+                None,
+                "unclear",
+                "its words cannot be quoted as evidence",
             )
         scores = self.judge.scores(excerpt.text, claim)
         stance = self.judge.stance(scores)
@@ -225,7 +237,7 @@ class FactCheckChain:
         if stance == "supports" and speaks_of_plan(excerpt.best, claim):
             # Small models read "agreed to prepare a deal" as "signed a deal".
             stance, note = "unclear", "it speaks of a plan or preparation, not of a deed"
-        return Judgement(passage, excerpt.text, scores, stance, note)
+        return Judgement(passage, excerpt.text, verified, scores, stance, note)
 
     def check_claim(
         self, claim: str, filters: Filters | None = None, today: date | None = None
@@ -240,7 +252,7 @@ class FactCheckChain:
             return ClaimCheck(claim, "NOT ENOUGH INFO", explanation="No article covers it.")
         judgements = [self.judge_passage(claim, p) for p in passages]
         evidence = [
-            Evidence(j.excerpt, j.passage, quote_in(j.excerpt, j.passage.text), j.stance)
+            Evidence(j.excerpt, j.passage, j.verified, j.stance)
             for j in judgements
             if j.stance != "unclear"
         ]
