@@ -146,6 +146,7 @@ class LoadResult:
     p95: float
     wall: float
     model_requests: int = 0  # chat requests the scripted model served
+    model_peak_concurrency: int = 0  # the most chat requests the model had at once
     details: list[Session] = field(default_factory=list)
 
     @property
@@ -232,6 +233,7 @@ def format_result(result: LoadResult) -> str:
         f"Latency p95:         {result.p95:.2f} s",
         f"Wall time:           {result.wall:.2f} s",
         f"Model requests:      {result.model_requests}",
+        f"Model peak at once:  {result.model_peak_concurrency}",
     ]
     for s in result.details:
         if s.error:
@@ -247,14 +249,19 @@ def run_loadtest(
     token_delay: float = 0.02,
     extra_env: dict[str, str] | None = None,
     progress: Any = None,
+    gather: int = 0,
 ) -> LoadResult:
-    """Start a scripted model and the app, run the sessions, stop both."""
+    """Start a scripted model and the app, run the sessions, stop both.
+
+    With ``gather``, the model holds its answers until that many requests are in flight
+    (or ``timeout`` has passed): the peak then shows how many chats the app serves at once.
+    """
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
     say = progress or (lambda _line: None)
     with tempfile.TemporaryDirectory(prefix="assistant-loadtest-") as tmp:
         folder = Path(tmp)
-        with ScriptedServer(token_delay=token_delay) as model:
+        with ScriptedServer(token_delay=token_delay, gather=gather, slow_seconds=timeout) as model:
             say(f"Scripted model on {model.url}; starting the app …")
             started = time.monotonic()
             app = start_app(folder, model.url, extra_env)
@@ -262,6 +269,7 @@ def run_loadtest(
                 say(f"App up on {app.url} in {time.monotonic() - started:.1f} s")
                 result = run_sessions(app.url, sessions, timeout)
                 result.model_requests = model.requests
+                result.model_peak_concurrency = model.peak_in_flight
                 return result
             finally:
                 app.stop()

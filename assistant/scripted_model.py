@@ -7,8 +7,14 @@ which request an answer belongs to. Modes, switchable while it runs (``server.mo
 ``POST /control`` with ``{"mode": ..., "token_delay": ..., "slow_seconds": ...}``):
 
 - ``normal``: tokens one by one, ``token_delay`` seconds apart;
-- ``slow``: sleeps ``slow_seconds`` before the first byte of the answer;
+- ``slow``: holds the answer for ``slow_seconds`` before its first byte, or until
+  :meth:`ScriptedServer.release` is called (a test decides when the model answers, so no
+  timing of the machine can make the answer come early);
 - ``die_mid_stream``: sends a few chunks, then drops the connection without ending the body.
+
+``gather=N`` holds every answer until N requests are in flight at once (or ``slow_seconds``
+have passed), so a caller can see how many requests the client sends at the same time;
+``peak_in_flight`` records the most there ever were.
 
 A server that is down is simply a closed port (:func:`closed_port_url`).
 Nothing here leaves 127.0.0.1; only the standard library is used.
@@ -23,6 +29,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, cast
 
@@ -106,15 +114,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
-        self.server.count_request()
         mode = self.server.mode
-        if mode == "slow":
-            time.sleep(self.server.slow_seconds)
-        text = reply_for(question_of(body.get("messages")))
-        if body.get("stream"):
-            self._stream(text, mode)
-        else:
-            self._complete(text)
+        with self.server.in_flight_request():
+            if mode == "slow":
+                self.server.hold()
+            text = reply_for(question_of(body.get("messages")))
+            if body.get("stream"):
+                self._stream(text, mode)
+            else:
+                self._complete(text)
 
     def _complete(self, text: str) -> None:
         self._json(
@@ -186,14 +194,20 @@ class ScriptedServer(ThreadingHTTPServer):
         token_delay: float = 0.01,
         slow_seconds: float = 30.0,
         die_after: int = 3,
+        gather: int = 0,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.mode: Mode = mode
         self.token_delay = token_delay
         self.slow_seconds = slow_seconds
         self.die_after = die_after
+        self.gather = gather
         self.requests = 0
-        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.held = 0  # slow answers being held right now
+        self._releases = 0
+        self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
 
     @property
@@ -206,9 +220,44 @@ class ScriptedServer(ThreadingHTTPServer):
             return  # a client that gave up (a timeout) while a slow answer was pending
         super().handle_error(request, client_address)
 
-    def count_request(self) -> None:
+    @contextmanager
+    def in_flight_request(self) -> Iterator[None]:
+        """Count a chat request while it is served; with ``gather``, hold it until that
+        many are in flight (or ``slow_seconds`` have passed)."""
         with self._lock:
             self.requests += 1
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            self._lock.notify_all()
+            if self.gather:
+                self._lock.wait_for(
+                    lambda: self.peak_in_flight >= self.gather, timeout=self.slow_seconds
+                )
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def hold(self) -> None:
+        """Hold a slow answer until :meth:`release` (or :meth:`stop`) or ``slow_seconds``."""
+        with self._lock:
+            self.held += 1
+            self._lock.notify_all()
+            releases = self._releases
+            self._lock.wait_for(lambda: self._releases != releases, timeout=self.slow_seconds)
+            self.held -= 1
+
+    def wait_until_held(self, timeout: float) -> bool:
+        """Whether a slow answer is being held (waiting at most ``timeout`` seconds)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.held > 0, timeout=timeout)
+
+    def release(self) -> None:
+        """Let the slow answers held now go; later ones are held again."""
+        with self._lock:
+            self._releases += 1
+            self._lock.notify_all()
 
     def configure(
         self,
@@ -236,6 +285,7 @@ class ScriptedServer(ThreadingHTTPServer):
         return self
 
     def stop(self) -> None:
+        self.release()  # no held answer outlives the server
         self.shutdown()
         self.server_close()
         if self._thread is not None:

@@ -2,8 +2,12 @@
 store's full state as JSON for the test to check.
 
 The embeddings are a fast hash, not the model: what is under test is the store's writes
-(Chroma, catalog, keyword index) being cut at random points, and a cheap embedding lets
-the kills land among many more writes per second.
+(Chroma, catalog, keyword index) being cut at chosen points, and a cheap embedding keeps
+each sync short.
+
+Each sync the test kills stops just before its N-th write (N chosen by the test), says so,
+and waits to be killed: the kill lands inside the sync, between two of its writes, however
+fast or slow the machine is.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import hashlib
 import json
 import sqlite3
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -21,6 +27,13 @@ from assistant.ingest import ingest_paths
 from assistant.keyword_index import KeywordIndex
 from assistant.store import ArticleStore, keyword_index_path, open_client
 from assistant.tokens import install_offline_encoding
+
+# Every method by which a sync changes what is stored.
+WRITES = {
+    "chunks": ("add", "upsert", "update", "delete"),
+    "catalog": ("add", "upsert", "update", "delete"),
+    "keywords": ("add", "delete_articles", "clear"),
+}
 
 
 class HashEmbeddings(Embeddings):
@@ -32,6 +45,42 @@ class HashEmbeddings(Embeddings):
         return [b / 255 + 0.01 for b in digest[:16]]
 
 
+class WriteCounter:
+    """Counts the store's writes; once armed with N, the N-th write announces itself and
+    blocks for good instead of running."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.stop_at: int | None = None
+        self._lock = threading.Lock()
+
+    def before_write(self) -> None:
+        with self._lock:
+            self.count += 1
+            if self.count != self.stop_at:
+                return
+        print(f"PAUSED {self.count}", flush=True)
+        threading.Event().wait()  # until the test's SIGKILL
+
+
+class CountedWrites:
+    """Passes everything through to ``target``; its write methods tell ``counter`` first."""
+
+    def __init__(self, target: Any, writes: tuple[str, ...], counter: WriteCounter) -> None:
+        self._target, self._writes, self._counter = target, writes, counter
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if name not in self._writes:
+            return attribute
+
+        def write(*args: Any, **kwargs: Any) -> Any:
+            self._counter.before_write()
+            return attribute(*args, **kwargs)
+
+        return write
+
+
 def open_test_store(store_dir: Path, cache_dir: Path) -> ArticleStore:
     install_offline_encoding(cache_dir)
     client = open_client(store_dir, None)
@@ -41,10 +90,17 @@ def open_test_store(store_dir: Path, cache_dir: Path) -> ArticleStore:
     return store
 
 
-def dump(store: ArticleStore) -> dict[str, object]:
+def count_writes(store: ArticleStore) -> WriteCounter:
+    counter = WriteCounter()
+    for name, writes in WRITES.items():
+        setattr(store, name, CountedWrites(getattr(store, name), writes, counter))
+    return counter
+
+
+def dump(store: ArticleStore, keywords_path: Path) -> dict[str, object]:
     catalog = store.catalog.get(include=["metadatas"])
     chunks = store.chunks.get(include=["metadatas"])
-    db = sqlite3.connect(str(store.keywords.path))
+    db = sqlite3.connect(str(keywords_path))
     keyword_ids = [row[0] for row in db.execute("SELECT chunk_id FROM chunks")]
     db.close()
     return {
@@ -61,16 +117,24 @@ def dump(store: ArticleStore) -> dict[str, object]:
 
 
 def main() -> None:
-    """Finish whatever the last (killed) run left, print the state; then, for each line on
-    stdin, announce and run one more sync (the one the test kills), printing the state."""
+    """Finish whatever the last (killed) run left and print the state; then, for each line
+    ``go N`` on stdin, run one more sync that stops before its N-th write (the one the test
+    kills). A sync with fewer writes than N ends and prints the state and its write count."""
     store_dir, cache_dir, corpus = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     store = open_test_store(store_dir, cache_dir)
-    report = ingest_paths(store, [corpus], 10)
-    print(json.dumps({"report": report.summary(), "state": dump(store)}), flush=True)
-    for _ in sys.stdin:
-        print("SYNCING", flush=True)
-        report = ingest_paths(store, [corpus], 10)
-        print(json.dumps({"report": report.summary(), "state": dump(store)}), flush=True)
+    keywords_path = store.keywords.path
+    counter = count_writes(store)
+
+    def sync_and_report() -> None:
+        counter.count = 0
+        summary = ingest_paths(store, [corpus], 10).summary()
+        state = dump(store, keywords_path)
+        print(json.dumps({"report": summary, "writes": counter.count, "state": state}), flush=True)
+
+    sync_and_report()
+    for line in sys.stdin:
+        counter.stop_at = int(line.split()[1])
+        sync_and_report()
 
 
 if __name__ == "__main__":

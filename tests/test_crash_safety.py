@@ -1,7 +1,9 @@
-"""Ingestion killed with SIGKILL at random moments leaves a store the next run repairs.
+"""Ingestion killed with SIGKILL at random points leaves a store the next run repairs.
 
 Each round changes the corpus (new, edited and deleted articles), starts an ingest in a
-subprocess, kills it at a random point of its sync, runs an ingest to completion and checks
+subprocess, kills it between two writes of its sync chosen at random (the worker stops
+there and says so, so the kill cannot land before or after the sync on a slow or fast
+machine), runs an ingest to completion and checks
 the store against the corpus: every article ready with exactly its chunks, no orphan or
 duplicate chunks, the keyword index holding the same chunks as Chroma, and the articles
 untouched by the round still stored as they were (not even re-embedded).
@@ -15,7 +17,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ from assistant.corpus import load_paths
 from tests.conftest import PROJECT_ROOT
 
 ROUNDS = 20
+# The writes of a sync in each kind of round (the worker prints each sync's count): the
+# first stores 300 new articles; each later one replaces 10, adds 11 and deletes 2.
+FIRST_SYNC_WRITES = 377
+LATER_SYNC_WRITES = 39
 
 
 def _write_corpus(corpus: Path, round_no: int, rng: random.Random) -> None:
@@ -108,19 +113,23 @@ def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache
     previous = _state_after_recovery(worker)
     before: dict[str, str] = {}
     killed_mid_sync = 0
+    kill_points: list[int] = []
     try:
         for round_no in range(ROUNDS):
             _write_corpus(corpus, round_no, rng)
             after = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
             assert worker.stdin is not None and worker.stdout is not None
-            worker.stdin.write("go\n")
+            stop_at = rng.randint(1, FIRST_SYNC_WRITES if round_no == 0 else LATER_SYNC_WRITES)
+            worker.stdin.write(f"go {stop_at}\n")
             worker.stdin.flush()
-            assert worker.stdout.readline().strip() == "SYNCING"
-            # Within the sync's duration: ~1.5 s for the first 300 articles, ~0.3 s later.
-            time.sleep(rng.uniform(0.0, 1.5 if round_no == 0 else 0.3))
+            line = worker.stdout.readline()
+            assert line.strip() == f"PAUSED {stop_at}", (
+                f"the sync did not stop before its write {stop_at}: {line[:300]}"
+            )
             worker.send_signal(signal.SIGKILL)
             rest, _ = worker.communicate(timeout=30)
-            killed_mid_sync += not rest.strip()  # no state printed: the sync was cut
+            killed_mid_sync += not rest.strip()  # nothing printed after the pause
+            kill_points.append(stop_at)
 
             worker = _start_worker(store, cache_dir, corpus)
             state = _state_after_recovery(worker)
@@ -135,4 +144,5 @@ def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache
     finally:
         worker.kill()
         worker.communicate(timeout=30)
-    assert killed_mid_sync >= ROUNDS // 2  # most kills landed inside a sync
+    assert killed_mid_sync == ROUNDS  # every kill landed inside a sync
+    assert len(set(kill_points)) > ROUNDS // 2, kill_points  # at many different writes

@@ -100,6 +100,19 @@ def test_follow_up_is_rewritten_from_history(cache_dir: object) -> None:
 
 
 def test_rambling_rewrite_falls_back_to_the_question(cache_dir: object) -> None:
+    # The model answers at length instead of rewriting the question.
+    rambling = (
+        "Zelenskyy spoke with many leaders this year, including several in Europe, and the "
+        "conversations covered air defence, energy, reconstruction, sanctions and the "
+        "long-term security guarantees that Ukraine has been seeking from its partners, "
+        "which is why it is hard to say what happened next without more context about it."
+    )
+    chain, _, _ = make_chain([rambling, "ok [1]"], [passage(1)])
+    events = list(chain.stream("And then?", [("q", "a")]))
+    assert isinstance(events[0], Retrieved) and events[0].question == "And then?"
+
+
+def test_empty_rewrite_falls_back_to_the_question(cache_dir: object) -> None:
     chain, _, _ = make_chain(["", "ok [1]"], [passage(1)])
     events = list(chain.stream("And then?", [("q", "a")]))
     assert isinstance(events[0], Retrieved) and events[0].question == "And then?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -76,6 +77,43 @@ def test_slow_mode_times_out_at_the_request_timeout(server: ScriptedServer) -> N
     with pytest.raises(ModelUnavailableError, match="too long"), model_errors():
         list(_model(server, timeout=1.0).stream("Question: q"))
     assert time.monotonic() - started < 3.0
+
+
+def _ask_in_background(server: ScriptedServer, question: str) -> tuple[threading.Thread, list[str]]:
+    answers: list[str] = []
+    body = {"model": MODEL_ID, "messages": [{"role": "user", "content": question}]}
+
+    def ask() -> None:
+        reply = httpx.post(server.url + "/chat/completions", json=body, timeout=30)
+        answers.append(reply.json()["choices"][0]["message"]["content"])
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    return thread, answers
+
+
+def test_a_slow_answer_is_held_until_released(server: ScriptedServer) -> None:
+    server.configure(mode="slow", slow_seconds=60)
+    thread, answers = _ask_in_background(server, "q1")
+    assert server.wait_until_held(timeout=10) and server.held == 1
+    thread.join(timeout=0.5)
+    assert thread.is_alive() and answers == []  # still held
+    server.release()
+    thread.join(timeout=10)
+    assert answers == ["Answer for q1 [1]."] and server.held == 0
+
+
+def test_gather_holds_answers_until_that_many_are_in_flight() -> None:
+    with ScriptedServer(token_delay=0.0, slow_seconds=30, gather=3) as server:
+        first = [_ask_in_background(server, f"q{n}") for n in range(2)]
+        for thread, answers in first:
+            thread.join(timeout=0.5)
+            assert thread.is_alive() and answers == []  # two of three: still held
+        last = _ask_in_background(server, "q2")
+        for thread, answers in [*first, last]:
+            thread.join(timeout=10)
+            assert len(answers) == 1
+        assert server.peak_in_flight == 3 and server.in_flight == 0
 
 
 def test_dying_mid_stream_is_an_error_not_a_short_answer(server: ScriptedServer) -> None:
