@@ -81,8 +81,9 @@ AppServer = AppProcess
 
 
 def start_app(folder: Path, extra_env: dict[str, str] | None = None) -> AppServer:
-    """``python -m assistant.cli serve`` on a free port over a temporary store and corpus;
-    returns once the page answers (200, or 401 behind a login)."""
+    """``python -m assistant.cli serve`` on a free port over a temporary store and corpus,
+    with the product's other defaults (temperature 0.1 among them); returns once the page
+    answers (200, or 401 behind a login)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(
         ASSISTANT_PORT=str(free_port()),
@@ -91,7 +92,6 @@ def start_app(folder: Path, extra_env: dict[str, str] | None = None) -> AppServe
         ASSISTANT_CORPUS_DIR=str(write_corpus(folder / "corpus")),
         # Nothing answers here, so the app starts its embedded model server.
         ASSISTANT_OLLAMA_URL="http://127.0.0.1:9/v1",
-        ASSISTANT_TEMPERATURE="0.0",
         GRADIO_ANALYTICS_ENABLED="False",
         PYTHONPATH=str(PROJECT_ROOT),
     )

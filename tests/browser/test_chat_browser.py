@@ -153,21 +153,46 @@ def test_summarize_the_seed_article(app_server: AppServer, tab: Tab) -> None:
     tab.assert_no_console_errors()
 
 
-def test_fact_check_a_claim(app_server: AppServer, tab: Tab) -> None:
-    """The Fact-check tab rates a claim about the seed article, quotes shown as verified."""
-    open_app(tab, app_server)
+def _check_claim(tab: Tab, claim: str) -> str:
     page = tab.page
-    page.get_by_role("tab", name="Fact-check").click()
-    page.get_by_label("Claim, or a paragraph of claims").fill(
-        "Spain and Ukraine signed a bilateral security agreement."
-    )
+    page.get_by_label("Claim, or a paragraph of claims").fill(claim)
     page.get_by_role("button", name="Check").click()
-    text = _wait_for_text(tab, "#factcheck-output", "Overall:")
-    tab.shoot("verdict")
+    # Wait for this claim's verdict, not the one of the claim before it.
+    page.wait_for_function(
+        "claim => { const t = document.querySelector('#factcheck-output')?.innerText || '';"
+        " return t.includes('Overall:') && t.includes(claim); }",
+        arg=claim.rstrip("."),
+        timeout=ANSWER_TIMEOUT_MS,
+        polling=200,
+    )
+    text = page.locator("#factcheck-output").inner_text()
     assert "⚠️" not in text, text
-    assert "Overall: ✅ SUPPORTED" not in text  # they agreed to prepare one, not signed it
-    if "“" in text:  # evidence shown must be marked as verified, with its article's date
-        assert "✓ verified quote" in text and "2024-03-25" in text
+    return text
+
+
+def _assert_quotes_verified(text: str) -> int:
+    """Every quote shown is marked verified and names the seed article's date; returns how
+    many quotes there are."""
+    quotes = text.count("“")
+    assert text.count("✓ verified quote") == quotes, text
+    assert text.count("2024-03-25") >= quotes, text
+    return quotes
+
+
+def test_fact_check_a_claim(app_server: AppServer, tab: Tab) -> None:
+    """The Fact-check tab rates claims about the seed article; the quotes it shows are
+    marked as verified, with their article's date."""
+    open_app(tab, app_server)
+    tab.page.get_by_role("tab", name="Fact-check").click()
+    signed = _check_claim(tab, "Spain and Ukraine signed a bilateral security agreement.")
+    tab.shoot("verdict-signed")
+    assert "Overall: ✅ SUPPORTED" not in signed  # they agreed to prepare one, not signed it
+    _assert_quotes_verified(signed)
+    # A claim the article makes: its evidence is shown, so the quote check always runs.
+    spoke = _check_claim(tab, "Zelenskyy spoke with Sánchez.")
+    tab.shoot("verdict-spoke")
+    assert "Overall: ✅ SUPPORTED" in spoke, spoke
+    assert _assert_quotes_verified(spoke) >= 1, spoke
     tab.assert_no_console_errors()
 
 
