@@ -12,9 +12,9 @@ which request an answer belongs to. Modes, switchable while it runs (``server.mo
   timing of the machine can make the answer come early);
 - ``die_mid_stream``: sends a few chunks, then drops the connection without ending the body.
 
-``gather=N`` holds every answer until N requests are in flight at once (or ``slow_seconds``
-have passed), so a caller can see how many requests the client sends at the same time;
-``peak_in_flight`` records the most there ever were.
+``gather=N`` holds the first answers until N requests are in flight at once (or
+``slow_seconds`` have passed), so a caller can see how many requests the client sends at
+the same time; ``peak_in_flight`` records the most there ever were.
 
 A server that is down is simply a closed port (:func:`closed_port_url`).
 Nothing here leaves 127.0.0.1; only the standard library is used.
@@ -202,6 +202,7 @@ class ScriptedServer(ThreadingHTTPServer):
         self.slow_seconds = slow_seconds
         self.die_after = die_after
         self.gather = gather
+        self._gathered = False
         self.requests = 0
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -229,10 +230,12 @@ class ScriptedServer(ThreadingHTTPServer):
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             self._lock.notify_all()
-            if self.gather:
+            if self.gather and not self._gathered:
                 self._lock.wait_for(
                     lambda: self.peak_in_flight >= self.gather, timeout=self.slow_seconds
                 )
+                self._gathered = True  # once, so a client that never gets there is not
+                # held again on every request
         try:
             yield
         finally:
