@@ -16,10 +16,10 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.chunking import Chunker
-from assistant.ingest import ingest_paths
-from assistant.keyword_index import KeywordIndex
-from assistant.store import ArticleStore, keyword_index_path, open_client
+from assistant.index.keywords import KeywordIndex
+from assistant.index.store import ArticleStore, keyword_index_path, open_client
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.sync import ingest_paths
 from assistant.tokens import install_offline_encoding
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.app.compose import build_services
+from assistant.app.web.tools import CorpusHandler
 from assistant.config import Settings
-from assistant.runtime import build_services
-from assistant.ui_tools import CorpusHandler
 
 
 def test_upload_ingest_report_and_remove(settings: Settings, tmp_path: Path) -> None:

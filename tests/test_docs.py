@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.app.cli import main
 from assistant.config import PROJECT_ROOT, Settings
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -13,9 +13,9 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.config import Settings
-from assistant.embedded import free_port
 from assistant.errors import ModelUnavailableError
-from assistant.models import Backend, discover_backend, make_chat_model
+from assistant.llm.backends import Backend, discover_backend, make_chat_model
+from assistant.llm.local_server import free_port
 
 EMBEDDED = ("http://127.0.0.1:9/v1", "qwen2.5-0.5b-instruct")
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.compose import Services, build_services
 from assistant.config import Settings
-from assistant.eval_retrieval import scores
-from assistant.ingest import ingest_paths
-from assistant.keyword_index import KeywordIndex, query_terms
-from assistant.retrieval import Filters, Retriever, date_preference
-from assistant.runtime import Services, build_services
-from assistant.timeframe import Timeframe, read_timeframe
+from assistant.index.keywords import KeywordIndex, query_terms
+from assistant.ingest.sync import ingest_paths
+from assistant.search.retriever import Retriever, date_preference
+from assistant.search.timeframe import Timeframe, read_timeframe
+from assistant.types import Filters
+from devtools.eval_retrieval import scores
 
 REF = date(2022, 7, 28)
 
@@ -191,7 +192,7 @@ def test_scores_hit_and_mrr() -> None:
 def test_eval_retrieval_command(tmp_path: Path, cache_dir: Path) -> None:
     from click.testing import CliRunner
 
-    from assistant.cli import main
+    from assistant.app.cli import main
 
     data = tmp_path / "bench"
     data.mkdir()

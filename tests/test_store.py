@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.compose import Services, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.ingest import ingest_paths
-from assistant.retrieval import Filters
-from assistant.runtime import Services, build_services
-from assistant.store import ArticleStore, open_client
+from assistant.index.store import ArticleStore, open_client
+from assistant.ingest.sync import ingest_paths
+from assistant.types import Filters
 from tests.conftest import SEED_DIR
 
 
