@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from assistant.answer.lengths import LENGTH_NAMES
 from assistant.app.console import friendly_errors, progress_bar
 from assistant.config import Settings
 
@@ -112,12 +113,15 @@ def _write_json(
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_obj
 def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
-    """Hit@k and MRR@10 of hybrid retrieval, with dense and BM25 baselines."""
+    """Hit@k and MRR@10 of the articles retrieval gives the app (hybrid), with dense and
+    BM25 baselines and the hybrid without the as-of date."""
     from devtools.eval_retrieval import evaluate_retrieval, format_retrieval
 
     with friendly_errors():
         services = _eval_services(settings, data)
-        results = evaluate_retrieval(services.store, data, settings.top_k, settings.max_file_mb)
+        results = evaluate_retrieval(
+            services.store, data, settings.top_k, settings.min_relevance, settings.max_file_mb
+        )
         click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
 
 
@@ -166,7 +170,7 @@ def eval_claims(
 @_model_eval_options("articles", "Folder with articles.jsonl (id, text, references).")
 @click.option(
     "--length",
-    type=click.Choice(["brief", "paragraph", "bullets"]),
+    type=click.Choice(LENGTH_NAMES),
     default="brief",
     show_default=True,
     help="How long the summaries are.",

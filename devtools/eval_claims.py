@@ -25,8 +25,8 @@ from assistant.answer.factcheck import ClaimCheck
 from assistant.answer.quotes import quote_in
 from assistant.answer.verdict_parsing import VERDICTS, canonical_verdict
 from assistant.errors import ConfigError
-from assistant.index.store import ArticleStore, SyncReport
-from assistant.ingest.sync import ingest_paths
+from assistant.index.store import ArticleStore
+from assistant.ingest.sync import SyncReport, ingest_paths
 from assistant.types import Filters, Verdict
 from devtools.eval_io import read_jsonl
 

@@ -28,11 +28,11 @@ from typing import Any, Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answer.quotes import SENTENCE_END
 from assistant.errors import ConfigError
 from assistant.index.keywords import STOPWORDS
-from assistant.index.store import ArticleStore, SyncReport
-from assistant.ingest.sync import ingest_paths
+from assistant.index.store import ArticleStore
+from assistant.ingest.sync import SyncReport, ingest_paths
+from assistant.text import sentences
 from assistant.types import Answer, Event, Length
 from devtools.eval_io import read_jsonl
 
@@ -94,11 +94,8 @@ def ingest_articles(
 
 def split_sentences(text: str) -> list[str]:
     """Sentences, bullet points and lines; bullet marks removed."""
-    sentences: list[str] = []
-    for line in text.splitlines():
-        line = _BULLET.sub("", line).strip()
-        sentences.extend(s.strip() for s in SENTENCE_END.split(line) if s.strip())
-    return [s for s in sentences if _WORD.search(s)]
+    unbulleted = "\n".join(_BULLET.sub("", line) for line in text.splitlines())
+    return [s for s in sentences(unbulleted) if _WORD.search(s)]
 
 
 def words(text: str) -> list[str]:

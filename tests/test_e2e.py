@@ -42,7 +42,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services
 def test_embedded_backend_is_used(runtime: tuple[Services, ChatRuntime]) -> None:
     _, chat = runtime
     assert chat.backend.kind == "embedded"
-    assert "qwen2.5-0.5b" in chat.backend.label.lower()
+    assert "qwen2.5-coder-0.5b-instruct" in chat.backend.label.lower()
     assert chat.server is not None and chat.server.is_alive()
 
 

@@ -23,15 +23,15 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import ModelAssetError, ModelUnavailableError
 from assistant.llm.backends import Backend, make_chat_model
-from assistant.llm.local_server import (
+from assistant.llm.bundled import (
     BUNDLED_MODELS,
     BundledModel,
-    EmbeddedServer,
     PackagedPart,
     assemble_model,
     model_path,
     packaged_parts,
 )
+from assistant.llm.local_server import EmbeddedServer
 
 # --- assembly ------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from assistant.answer.prompts import load_prompts
 from assistant.answer.summarize import SummarizeChain, group_within_budget
 from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
 from assistant.config import PROJECT_ROOT
-from assistant.index.store import ArticleInfo
+from assistant.index.catalog import ArticleInfo
 from assistant.tokens import count_tokens
 from assistant.types import Answer, Filters, Passage, Progress, Retrieved, Token
 from tests.fakes.stance_model import SUPPORTS, StanceModel

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from assistant.answer.quotes import SENTENCE_END
 from assistant.index.keywords import query_terms
+from assistant.text import sentences
 
 _MAX_SENTENCES = 2
 _MAX_WORDS = 90
@@ -26,16 +26,6 @@ _PLAN = re.compile(
     r"|aims?\s+to|expected\s+to|pledg\w*|promis\w*|vow\w*)\b",
     re.IGNORECASE,
 )
-
-
-_LINE_BREAK = re.compile(r"\s*\n\s*")
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences, and lines on their own (a heading has no full stop)."""
-    return [
-        s.strip() for line in _LINE_BREAK.split(text) for s in SENTENCE_END.split(line) if s.strip()
-    ]
 
 
 @dataclass(frozen=True)

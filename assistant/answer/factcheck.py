@@ -5,7 +5,6 @@ shown is the judged excerpt, word for word from the stored passage."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,11 +19,12 @@ from assistant.answer.quotes import quote_in
 from assistant.answer.stance import Stance, StanceJudge, StanceScores
 from assistant.answer.verdict_parsing import parse_claims_lenient, parse_claims_strict
 from assistant.index.keywords import query_terms
+from assistant.search.retriever import relevant
+from assistant.text import SENTENCE_BEGUN
 from assistant.types import Filters, Passage, Verdict
 
 log = logging.getLogger(__name__)
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“])")
 _SHORT_CLAIM_WORDS = 30  # a single sentence this short is checked as it is
 _MAX_CLAIMS = 8
 _SPLIT_TOKENS = 300
@@ -82,7 +82,9 @@ FactCheckEvent = Claims | ClaimCheck | FactCheck
 
 
 def sentence_split(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    """Claims, one per sentence; a stop not followed by a new sentence ("approx. two")
+    does not split."""
+    return [s.strip() for s in SENTENCE_BEGUN.split(text.strip()) if s.strip()]
 
 
 def verdict_from_stances(stances: Sequence[Stance]) -> Verdict:
@@ -245,7 +247,7 @@ class FactCheckChain:
         stances, and the evidence shown is exactly the excerpts that were judged."""
         if today is not None and filters is None:
             filters = Filters(as_of=today)
-        found = [p for p in self.retrieve(claim, filters) if p.score >= self.min_relevance]
+        found = relevant(self.retrieve(claim, filters), self.min_relevance)
         passages = found[: self.evidence_passages]
         if not passages:
             return ClaimCheck(claim, "NOT ENOUGH INFO", explanation="No article covers it.")

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import re
 
-# (unit, how many): the upper end of each length's instruction.
-LIMITS: dict[str, tuple[str, int]] = {
-    "brief": ("sentences", 3),
-    "paragraph": ("sentences", 6),
-    "bullets": ("bullets", 6),
-}
-# Output tokens a reply of each length needs at most; a bound for the server as well.
-MAX_TOKENS: dict[str, int] = {"brief": 220, "paragraph": 420, "bullets": 420}
+from assistant.answer.lengths import LENGTHS
+from assistant.text import STOP_BEFORE_START, TRAILING_STOP
+from assistant.types import Length
 
 # A sentence has ended once the next one has visibly begun: its stop (with any closing
 # quote or bracket), whitespace, then a capital, a digit, an opening quote or a bullet.
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]?(?=\s+[A-Z0-9\"“‘(\[*•-])")
 # Stops that end an abbreviation or a list number, not a sentence: "U.S.", "a.m.", "e.g.",
 # "Mr.", "Inc.", "Jan.", and "1." at the start of a line.
 _ABBREVIATION = re.compile(
@@ -26,18 +20,18 @@ _ABBREVIATION = re.compile(
     re.MULTILINE,
 )
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]", re.MULTILINE)
-_TRAILING_STOP = re.compile(r"[.!?][\"”’')\]]?\s*$")
 
 
-def allowed_end(text: str, length: str) -> int | None:
+def allowed_end(text: str, length: Length) -> int | None:
     """Where ``text`` must end to keep to ``length``, once it has gone past it; None while
     it is still within."""
-    unit, limit = LIMITS[length]
+    rule = LENGTHS[length]
+    unit, limit = rule.unit, rule.most
     if unit == "bullets":
         starts = [m.start() for m in _BULLET.finditer(text)]
         return len(text[: starts[limit]].rstrip()) if len(starts) > limit else None
     count = 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in STOP_BEFORE_START.finditer(text):
         if _ABBREVIATION.search(text, 0, match.start() + 1):
             continue
         count += 1
@@ -46,11 +40,11 @@ def allowed_end(text: str, length: str) -> int | None:
     return None
 
 
-def settled_end(text: str, length: str) -> int:
+def settled_end(text: str, length: Length) -> int:
     """How much of a text still streaming can be shown without being taken back when the
     length cut comes: not a line that may be the start of one bullet too many, nor a
     stop that may turn out to end the last sentence allowed."""
-    if LIMITS[length][0] == "bullets":
+    if LENGTHS[length].unit == "bullets":
         return text.rfind("\n") + 1
-    trailing = _TRAILING_STOP.search(text)
+    trailing = TRAILING_STOP.search(text)
     return trailing.start() if trailing else len(text)

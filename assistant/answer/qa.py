@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable
 from assistant.answer.context import cited_numbers, pack_context
 from assistant.answer.model_errors import model_errors
 from assistant.answer.prompts import PromptSet
+from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class QAChain:
         standalone = self.standalone_question(question, history)
         # Search with the original words too: a poor rewrite must not lose the question.
         query = standalone if standalone == question else f"{standalone}\n{question}"
-        found = [p for p in self.retrieve(query, filters) if p.score >= self.min_relevance]
+        found = relevant(self.retrieve(query, filters), self.min_relevance)
         packed = pack_context(found, self.context_tokens)
         yield Retrieved(standalone, packed.passages, len(packed.left_out))
         if not packed.passages:

@@ -38,7 +38,3 @@ def quote_in(quote: str, source: str) -> bool:
             return False
         position = found + len(fragment)
     return True
-
-
-# A sentence ends at . ! or ?, with any closing quote mark or bracket kept on its side.
-SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")

@@ -11,23 +11,15 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
 from assistant.answer.context import cited_numbers, pack_context
-from assistant.answer.length_guard import MAX_TOKENS, allowed_end, settled_end
+from assistant.answer.length_guard import allowed_end, settled_end
+from assistant.answer.lengths import LENGTHS
 from assistant.answer.model_errors import model_errors
 from assistant.answer.prompts import PromptSet
 from assistant.errors import AssistantError
+from assistant.search.retriever import relevant
 from assistant.tokens import count_tokens
 from assistant.types import Answer, Event, Filters, Length, Passage, Progress, Retrieved, Token
 
-LENGTHS: dict[str, str] = {
-    "brief": "Write 2 to 3 sentences.",
-    "paragraph": "Write one paragraph of 4 to 6 sentences.",
-    "bullets": "Write 3 to 6 bullet points, each starting with '- '.",
-}
-TOPIC_LENGTHS: dict[str, str] = {
-    "brief": "2 to 3 sentences.",
-    "paragraph": "one paragraph of 4 to 6 sentences.",
-    "bullets": "3 to 6 bullet points, each starting with '- '.",
-}
 NO_TOPIC_PASSAGES = (
     "I found nothing about this topic in the articles I have. Try other words or widen "
     "the date filters."
@@ -70,8 +62,8 @@ class SummarizeChain:
         parse = StrOutputParser()
         # One chain per length, each with its bound on output tokens.
         self.summarize_chains: dict[str, Runnable] = {
-            length: prompts.summarize | llm.bind(extra_body={"max_tokens": n}) | parse
-            for length, n in MAX_TOKENS.items()
+            length: prompts.summarize | llm.bind(extra_body={"max_tokens": rule.max_tokens}) | parse
+            for length, rule in LENGTHS.items()
         }
         self.map_chain: Runnable = prompts.map | llm | parse
         self.topic_chain: Runnable = prompts.topic | llm | parse
@@ -91,7 +83,7 @@ class SummarizeChain:
             "published": first.published or "date unknown",
             "source": first.source or "source unknown",
             "text": text,
-            "length_instruction": LENGTHS[length],
+            "length_instruction": LENGTHS[length].instruction,
         }
         text, shown = "", 0
         with model_errors():
@@ -136,7 +128,7 @@ class SummarizeChain:
     ) -> Iterator[Event]:
         """What the corpus says about a topic, drawn from several articles, every sentence
         citing its passage."""
-        found = [p for p in self.retrieve(topic, filters) if p.score >= self.min_relevance]
+        found = relevant(self.retrieve(topic, filters), self.min_relevance)
         packed = pack_context(found, self.context_tokens)
         yield Retrieved(topic, packed.passages, len(packed.left_out))
         if not packed.passages:
@@ -147,7 +139,7 @@ class SummarizeChain:
             "today": (today or date.today()).isoformat(),
             "context": packed.text,
             "topic": topic,
-            "length_instruction": TOPIC_LENGTHS[length],
+            "length_instruction": LENGTHS[length].wanted,
         }
         parts: list[str] = []
         with model_errors():

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assistant.answer.lengths import LENGTH_NAMES
 from assistant.app.console import (
     ensure_ingested,
     friendly_errors,
@@ -138,7 +139,7 @@ def ask(settings: Settings, question: str, since: str, until: str, source: str, 
 @click.option("--topic", default="", help="Summarize what the corpus says about a topic.")
 @click.option(
     "--length",
-    type=click.Choice(["brief", "paragraph", "bullets"]),
+    type=click.Choice(LENGTH_NAMES),
     default="brief",
     show_default=True,
     help="How long the summary is.",

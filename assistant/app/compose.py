@@ -122,7 +122,8 @@ def check_budget(settings: Settings) -> None:
 def embedded_server(settings: Settings) -> EmbeddedServer:
     """The embedded llama.cpp server for the configured bundled model (not yet started);
     the model file is assembled and verified on first use."""
-    from assistant.llm.local_server import BUNDLED_MODELS, EmbeddedServer, assemble_model
+    from assistant.llm.bundled import BUNDLED_MODELS, assemble_model
+    from assistant.llm.local_server import EmbeddedServer
 
     model = BUNDLED_MODELS[settings.embedded_model]
     return EmbeddedServer(

@@ -17,7 +17,7 @@ from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from assistant.app.compose import Services
-    from assistant.index.store import SyncReport
+    from assistant.ingest.sync import SyncReport
     from assistant.types import Answer
 
 

@@ -10,15 +10,17 @@ because Chroma metadata holds only scalars.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
+
+from assistant.text import shingles
+from assistant.types import Article
 
 SHINGLE_WORDS = 5
 SIGNATURE_SIZE = 64  # estimate error about ±0.06 at Jaccard 0.8: enough to tell copies apart
 DUPLICATE_JACCARD = 0.8
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Fixed seeds: a signature must mean the same thing in every process and release.
 _RNG = np.random.default_rng(20240325)
 _MASKS = _RNG.integers(0, 2**63, size=SIGNATURE_SIZE, dtype=np.uint64) * np.uint64(2)
@@ -26,11 +28,7 @@ _MULTIPLIERS = _RNG.integers(0, 2**62, size=SIGNATURE_SIZE, dtype=np.uint64) * n
 
 
 def _shingle_hashes(text: str) -> np.ndarray:
-    words = _WORD.findall(text.lower())
-    if len(words) < SHINGLE_WORDS:
-        grams = {" ".join(words)} if words else set()
-    else:
-        grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - 4)}
+    grams = shingles(text, SHINGLE_WORDS)
     digests = [hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams]
     return np.frombuffer(b"".join(digests), dtype="<u8") if digests else np.zeros(0, np.uint64)
 
@@ -100,3 +98,21 @@ class DuplicateFinder:
         self._ids.append(article_id)
         self._roots.append(found or article_id)
         return found
+
+
+def find_near_duplicates(
+    changed: Sequence[Article], catalog: dict[str, dict[str, Any]]
+) -> dict[str, tuple[str, str]]:
+    """Signature and ``duplicate_of`` per changed article: stored articles come first, then
+    the changed ones in load order, so a repeat links to the copy that arrived first."""
+    changed_ids = {a.id for a in changed}
+    finder = DuplicateFinder(
+        (i, str(m.get("minhash", "")), str(m.get("duplicate_of", "")))
+        for i, m in catalog.items()
+        if i not in changed_ids and m.get("state") == "ready"
+    )
+    found: dict[str, tuple[str, str]] = {}
+    for article in changed:
+        sig = signature(article.body)
+        found[article.id] = (encode(sig), finder.add(article.id, sig))
+    return found

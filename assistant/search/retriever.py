@@ -8,7 +8,7 @@ context over articles and drops syndicated copies of the same text.
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -18,6 +18,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.index.store import ArticleStore
 from assistant.search.timeframe import Timeframe, read_timeframe
 from assistant.text import day_number
+from assistant.text import shingles as text_shingles
 from assistant.types import Filters, Passage
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -26,12 +27,15 @@ _RRF_K = 60  # the constant of Cormack et al.; flattens the head of each ranking
 # How much more an article in the wanted time counts than one far outside it: news questions
 # are about their time, and the same words match older stories on the same subject.
 _DATE_WEIGHT = 4.0
-# An article with a second matching passage is more likely about the question than one
-# with a single passing mention (a digest of the day's news, say).
-_SECOND_PASSAGE_WEIGHT = 0.1
 _RECENT_DAYS = 7
 _DECAY_DAYS = 14.0
 _ARTICLE_REPEAT_PENALTY = 0.5  # each further passage from the same article counts half
+# Syndicated copies among the chosen passages: the exact Jaccard similarity of their 4-word
+# shingles. Not the MinHash rule of ingest (5-word shingles at 0.8, in ingest.duplicates):
+# that compares whole articles, where a 64-value estimate is close enough; two copies of a
+# story are cut into chunks at different places, so their passages overlap less than the
+# articles do, and a passage is short enough to compare exactly.
+_SHINGLE_WORDS = 4
 _DUPLICATE_JACCARD = 0.7
 
 
@@ -62,11 +66,6 @@ def date_preference(published: str, timeframe: Timeframe, reference: date | None
     if age < 0:
         return 0.0
     return 1.0 if age <= _RECENT_DAYS else math.exp(-(age - _RECENT_DAYS) / _DECAY_DAYS)
-
-
-def _shingles(text: str) -> set[int]:
-    words = re.findall(r"\w+", text.lower())
-    return {hash(tuple(words[i : i + 4])) for i in range(max(len(words) - 3, 1))}
 
 
 class Retriever:
@@ -136,7 +135,7 @@ class Retriever:
         name: str,
     ) -> None:
         last = filters.last_day
-        hits = self.store.keywords.search(
+        hits = self.store.keyword_search(
             question,
             self.candidates,
             since_day=day_number(filters.since) if filters.since else None,
@@ -150,25 +149,11 @@ class Retriever:
             if hit.chunk_id in pool:
                 pool[hit.chunk_id].ranks[name] = rank
 
-    def rank_articles(
-        self, question: str, filters: Filters | None = None, k: int = 10
-    ) -> list[str]:
-        """Distinct article ids, best first (what the retrieval evaluation scores)."""
-        scores: dict[str, list[float]] = {}
-        for candidate in self.rank(question, filters):
-            scores.setdefault(candidate.passage.article_id, []).append(candidate.fused)
-        second = _SECOND_PASSAGE_WEIGHT if self.mode == "hybrid" else 0.0
-        article_score = {
-            article: top[0] + second * (top[1] if len(top) > 1 else 0.0)
-            for article, top in scores.items()
-        }
-        return sorted(article_score, key=article_score.__getitem__, reverse=True)[:k]
-
     def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
         """The passages for a prompt: spread over articles, syndicated copies dropped."""
         ranked = self.rank(question, filters)
         chosen: list[Passage] = []
-        chosen_shingles: list[set[int]] = []
+        chosen_shingles: list[set[str]] = []
         per_article: dict[str, int] = {}
         remaining = list(ranked)
         while remaining and len(chosen) < self.top_k:
@@ -181,7 +166,7 @@ class Retriever:
                 ),
             )
             remaining.remove(best)
-            shingles = _shingles(best.passage.text)
+            shingles = text_shingles(best.passage.text, _SHINGLE_WORDS)
             if any(
                 len(shingles & other) / max(len(shingles | other), 1) >= _DUPLICATE_JACCARD
                 for other in chosen_shingles
@@ -191,3 +176,9 @@ class Retriever:
             chosen_shingles.append(shingles)
             per_article[best.passage.article_id] = per_article.get(best.passage.article_id, 0) + 1
         return chosen
+
+
+def relevant(passages: Sequence[Passage], floor: float) -> list[Passage]:
+    """The passages similar enough to the question to be used at all (the relevance floor,
+    ASSISTANT_MIN_RELEVANCE): below it, a passage only shares words with the question."""
+    return [p for p in passages if p.score >= floor]

@@ -10,10 +10,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from assistant.errors import LoadError
+from assistant.text import SENTENCE_END
 from assistant.types import Article
 
 _MD_HEADING = re.compile(r"^\s*#{1,3}\s+(.+?)\s*#*\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _TITLE_CHARS = 100
 
 
@@ -76,7 +76,7 @@ def derive_title(body: str) -> tuple[str, str]:
     rest = "\n".join(lines[1:]).strip()
     if rest and len(first) <= 120 and not first.endswith((".", "!", "?", ":", ";", ",")):
         return first, rest
-    sentence = _SENTENCE_END.split(first, maxsplit=1)[0]
+    sentence = SENTENCE_END.split(first, maxsplit=1)[0]
     if len(sentence) > _TITLE_CHARS:
         sentence = sentence[:_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return sentence, body.strip()
