@@ -3,9 +3,12 @@ their inputs, testable without a browser; nothing here decides what they show.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import gradio as gr
+
+from assistant.answer.lengths import LENGTH_NAMES
 from assistant.app.filters import ALL_SOURCES
 from assistant.app.web.chat import ChatHandler
 from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
@@ -19,8 +22,6 @@ def build_ui(
     factchecks: FactCheckHandler | None = None,
     corpus: CorpusHandler | None = None,
 ) -> Any:
-    import gradio as gr
-
     with gr.Blocks(title="Newsroom assistant") as demo:
         status = gr.Markdown(header())
         with gr.Tab("Ask"):
@@ -60,9 +61,7 @@ def build_ui(
                     placeholder="e.g. Ukraine's air defence",
                 )
                 with gr.Row():
-                    length = gr.Radio(
-                        ["brief", "paragraph", "bullets"], value="brief", label="Length"
-                    )
+                    length = gr.Radio(list(LENGTH_NAMES), value="brief", label="Length")
                     topic_since = gr.Textbox(label="Topic since", placeholder="YYYY-MM-DD")
                     topic_until = gr.Textbox(label="Topic until", placeholder="YYYY-MM-DD")
                 summarize = gr.Button("Summarize", variant="primary")
@@ -102,8 +101,16 @@ def build_ui(
                     add = gr.Button("Add to the corpus", variant="primary")
                     cancel = gr.Button("Cancel")
                 added = gr.Markdown(sanitize_html=True, elem_id="upload-report")
-                add.click(corpus.add, inputs=uploads, outputs=added, api_name="add_articles")
-                cancel.click(corpus.cancel, outputs=added, api_name="cancel_ingest")
+
+                # Gradio fills in ``request`` (by its type): the browser session asking.
+                def add_articles(files: list[Any] | None, request: gr.Request) -> Iterator[str]:
+                    yield from corpus.add(files, session=request.session_hash or "")
+
+                def cancel_ingest(request: gr.Request) -> str:
+                    return corpus.cancel(session=request.session_hash or "")
+
+                add.click(add_articles, inputs=uploads, outputs=added, api_name="add_articles")
+                cancel.click(cancel_ingest, outputs=added, api_name="cancel_ingest")
                 stored = gr.Dropdown(
                     choices=corpus.choices(),
                     label="Stored article (type to search)",

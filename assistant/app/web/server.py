@@ -4,23 +4,70 @@ served until SIGTERM or Ctrl-C, and the embedded model server stopped on the way
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import logging
 import os
 import signal
 import sys
+import threading
+import time
+from types import FrameType
 
 import click
 
 from assistant.app.console import ensure_ingested, friendly_errors
 from assistant.config import Settings, is_loopback, parse_auth
 
+log = logging.getLogger(__name__)
+
+
+# SIGTERM must end the app, and the model server it started, within 5 s.
+_EXIT_DEADLINE = 3.5
+_terminating = threading.Event()
+
 
 def exit_cleanly_on_sigterm() -> None:
     """SIGTERM would end the process without running `finally` blocks or exit hooks,
-    leaving an embedded model server behind: turn it into a normal exit."""
-    import threading
-
+    leaving an embedded model server behind: turn it into a normal exit, with a deadline."""
     if threading.current_thread() is threading.main_thread():  # signals are main-thread only
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        # Registered before any model server's own hook, so it runs after them.
+        atexit.unregister(_end_after_sigterm)
+        atexit.register(_end_after_sigterm)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # The normal exit stops the model server in a `finally` block. After it the interpreter
+    # waits for every other thread (one streaming an answer, Gradio's queue) and then tears
+    # down native libraries, which took 10 s and more: a watchdog ends the process at the
+    # deadline whatever still runs, and the exit hooks end it without the teardown.
+    if not _terminating.is_set():
+        _terminating.set()
+        threading.Thread(target=_exit_at_deadline, name="exit-deadline", daemon=True).start()
+    sys.exit(0)
+
+
+def _exit_now() -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
+def _end_after_sigterm() -> None:
+    if _terminating.is_set():
+        _exit_now()
+
+
+def _exit_at_deadline() -> None:
+    time.sleep(_EXIT_DEADLINE)
+    from assistant.llm.local_server import kill_running_servers
+
+    log.warning("Still running %.1f s after SIGTERM; exiting now.", _EXIT_DEADLINE)
+    kill_running_servers()
+    _exit_now()
 
 
 def run_server(settings: Settings) -> None:

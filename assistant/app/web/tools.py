@@ -17,11 +17,13 @@ from assistant.answer.factcheck import (
     FactCheck,
     FactCheckChain,
 )
+from assistant.answer.lengths import LENGTH_NAMES
 from assistant.answer.summarize import SummarizeChain
 from assistant.app.filters import parse_filters
 from assistant.app.render import escape, format_sources
-from assistant.errors import AssistantError
-from assistant.index.store import ArticleInfo, ArticleStore
+from assistant.errors import AssistantError, LoadError
+from assistant.index.catalog import ArticleInfo
+from assistant.index.store import ArticleStore
 from assistant.ingest.sync import ingest_paths
 from assistant.ingest.uploads import remove_article, save_uploads
 from assistant.types import Answer, Length, Passage, Progress, Token
@@ -70,7 +72,7 @@ class SummaryHandler:
         until: str = "",
     ) -> Iterator[str]:
         """A topic when one is typed, else the chosen article."""
-        size: Length = length if length in ("brief", "paragraph", "bullets") else "brief"  # type: ignore[assignment]
+        size: Length = length if length in LENGTH_NAMES else "brief"
         text = ""
         try:
             if topic and topic.strip():
@@ -167,18 +169,22 @@ class FactCheckHandler:
 
 class CorpusHandler:
     """The Articles tab: add files (progress, what was added and what was skipped and why),
-    cancel an ingest, remove an article."""
+    cancel an ingest, remove an article.
+
+    Each browser session has its own cancel: ``session`` is Gradio's session hash, so one
+    reader's Cancel stops that reader's upload and no one else's."""
 
     def __init__(self, store: ArticleStore, corpus_dir: Path, max_file_mb: float) -> None:
         self.store = store
         self.corpus_dir = corpus_dir
         self.max_file_mb = max_file_mb
-        self._cancel = threading.Event()
+        self._cancels: dict[str, threading.Event] = {}
+        self._cancels_lock = threading.Lock()
 
     def choices(self) -> list[tuple[str, str]]:
         return [(article_label(a), a.id) for a in self.store.list_articles()]
 
-    def add(self, files: list[Any] | None) -> Iterator[str]:
+    def add(self, files: list[Any] | None, session: str = "") -> Iterator[str]:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         if not paths:
             yield "Drop article files here first (text, Markdown, JSON, HTML, PDF, feeds)."
@@ -186,7 +192,19 @@ class CorpusHandler:
         saved, problems = save_uploads(
             paths, self.corpus_dir, max_bytes=int(self.max_file_mb * 1_000_000)
         )
-        self._cancel.clear()
+        cancel = threading.Event()
+        with self._cancels_lock:
+            self._cancels[session] = cancel
+        try:
+            yield from self._ingest(saved, problems, cancel)
+        finally:
+            with self._cancels_lock:
+                if self._cancels.get(session) is cancel:
+                    del self._cancels[session]
+
+    def _ingest(
+        self, saved: list[Path], problems: list[LoadError], cancel: threading.Event
+    ) -> Iterator[str]:
         progress: dict[str, int] = {"done": 0, "total": 0}
         outcome: dict[str, Any] = {}
 
@@ -197,7 +215,7 @@ class CorpusHandler:
                     saved,
                     self.max_file_mb,
                     lambda done, total: progress.update(done=done, total=total),
-                    self._cancel,
+                    cancel,
                 )
             except Exception as exc:  # reported below, in the page
                 outcome["error"] = exc
@@ -221,8 +239,12 @@ class CorpusHandler:
             lines += [f"- {escape(str(p))}" for p in skipped]
         yield "\n\n".join(lines)
 
-    def cancel(self) -> str:
-        self._cancel.set()
+    def cancel(self, session: str = "") -> str:
+        with self._cancels_lock:
+            running = self._cancels.get(session)
+        if running is None:
+            return "Nothing is being added from this page."
+        running.set()
         return "Cancelling: what is not embedded yet is finished by the next ingest."
 
     def remove(self, article_id: str | None) -> str:
