@@ -102,3 +102,15 @@ def test_prompts_load_from_the_package_without_a_folder() -> None:
     assert (shipped / "qa_system.txt").is_file()
     prompts = load_prompts()  # no folder: the templates shipped with the package
     assert "context" in prompts.qa.input_variables
+
+
+def test_ingest_commands_never_load_the_model_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assistant.app.cli, assistant.app.compose, assistant.ingest.sync\n"
+        "print('langchain_openai' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,1 +1,2 @@
-"""LCEL chains: question answering (and, later, summaries and fact checks)."""
+"""From passages to answers: the LCEL chains for questions, summaries and fact checks, and
+the prompts they fill in."""

@@ -42,7 +42,11 @@ class _Commands(click.Group):
     def _plugins(self) -> dict[str, click.Command]:
         found = {}
         for entry in entry_points(group=COMMAND_GROUP):
-            command = entry.load()
+            try:
+                command = entry.load()
+            except ImportError as exc:  # a stale development install must not break the rest
+                log.warning("Command %s (%s) cannot be loaded: %s", entry.name, entry.value, exc)
+                continue
             if isinstance(command, click.Command):
                 found[entry.name] = command
         return found

@@ -1,4 +1,4 @@
-"""Building the assistant's parts from settings: the one place app.py and cli.py share.
+"""Building the assistant's parts from settings: the one place the web app and the CLI share.
 
 Nothing here runs at import time; each builder is called by a composition root.
 """
@@ -22,11 +22,11 @@ from assistant.errors import ConfigError
 from assistant.index.embeddings import embedding_model_id, make_embeddings
 from assistant.index.store import ArticleStore, open_store
 from assistant.ingest.chunking import Chunker
-from assistant.llm.backends import Backend
 from assistant.search.retriever import Retriever
 from assistant.tokens import install_offline_encoding
 
 if TYPE_CHECKING:
+    from assistant.llm.backends import Backend
     from assistant.llm.local_server import EmbeddedServer
 
 log = logging.getLogger(__name__)

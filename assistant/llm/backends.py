@@ -14,7 +14,6 @@ from typing import Literal
 
 import httpx
 from langchain_core.language_models import BaseChatModel
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.config import Settings
@@ -139,6 +138,9 @@ def _ollama(settings: Settings, base_url: str, http: httpx.Client) -> Backend | 
 
 def make_chat_model(backend: Backend, settings: Settings) -> BaseChatModel:
     """A streaming OpenAI-compatible chat client for ``backend``."""
+    # Imported here: commands that only ingest never load the OpenAI client.
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         base_url=backend.base_url,
         api_key=SecretStr(settings.llm_api_key),
