@@ -22,18 +22,17 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.chunking import Chunker
-from assistant.ingest import ingest_paths
-from assistant.keyword_index import KeywordIndex
-from assistant.store import ArticleStore, keyword_index_path, open_client
+from assistant.index.keywords import KeywordIndex
+from assistant.index.store import ArticleStore, keyword_index_path
+from assistant.index.vectors import open_client
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.sync import ingest_paths
 from assistant.tokens import install_offline_encoding
 
-# Every method by which a sync changes what is stored.
-WRITES = {
-    "chunks": ("add", "upsert", "update", "delete"),
-    "catalog": ("add", "upsert", "update", "delete"),
-    "keywords": ("add", "delete_articles", "clear"),
-}
+# Every method by which a sync changes what is stored: the Chroma collections of chunks and
+# of the catalog, and the keyword index.
+CHROMA_WRITES = ("add", "upsert", "update", "delete")
+KEYWORD_WRITES = ("add", "delete_articles", "clear")
 
 
 class HashEmbeddings(Embeddings):
@@ -92,14 +91,18 @@ def open_test_store(store_dir: Path, cache_dir: Path) -> ArticleStore:
 
 def count_writes(store: ArticleStore) -> WriteCounter:
     counter = WriteCounter()
-    for name, writes in WRITES.items():
-        setattr(store, name, CountedWrites(getattr(store, name), writes, counter))
+    for owner, name, writes in (
+        (store.vectors, "collection", CHROMA_WRITES),
+        (store.catalog, "collection", CHROMA_WRITES),
+        (store, "keywords", KEYWORD_WRITES),
+    ):
+        setattr(owner, name, CountedWrites(getattr(owner, name), writes, counter))
     return counter
 
 
 def dump(store: ArticleStore, keywords_path: Path) -> dict[str, object]:
-    catalog = store.catalog.get(include=["metadatas"])
-    chunks = store.chunks.get(include=["metadatas"])
+    catalog = store.catalog.collection.get(include=["metadatas"])
+    chunks = store.vectors.collection.get(include=["metadatas"])
     db = sqlite3.connect(str(keywords_path))
     keyword_ids = [row[0] for row in db.execute("SELECT chunk_id FROM chunks")]
     db.close()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench import format_results, run_bench
 from assistant.config import Settings
+from devtools.bench import format_results, run_bench
 from tests.conftest import SEED_DIR
 
 

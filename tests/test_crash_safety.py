@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import load_paths
+from assistant.ingest.readers.files import load_paths
 from tests.conftest import PROJECT_ROOT
 
 ROUNDS = 20
