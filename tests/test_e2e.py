@@ -161,7 +161,9 @@ def test_a_server_dying_mid_answer_gives_a_message_then_restarts(
                 os.kill(server.pid, signal.SIGKILL)  # type: ignore[arg-type]
                 deadline = time.monotonic() + 30
                 while server.is_alive() and time.monotonic() < deadline:
-                    time.sleep(0.05)  # the kernel takes a moment to reap it
+                    # A killed process closes its sockets before it is reaped: the next
+                    # question must find it gone, or the restart is never tried.
+                    time.sleep(0.05)
             relay.cut()
 
         killer = threading.Thread(target=kill_mid_answer)
