@@ -35,6 +35,20 @@ def test_bench_without_model_reports_every_figure(settings: Settings) -> None:
     assert "model (" not in text and "start-up" not in text
 
 
+def write_articles(folder: Path, count: int) -> Path:
+    """``count`` articles of about 600 tokens each: enough passages to fill the bench's long
+    prompt, which the one seed article alone does not."""
+    folder.mkdir(parents=True)
+    for a in range(count):
+        sentences = " ".join(
+            f"Works on quay {a} of the harbour reached stage {n} on day {n}, "
+            f"the council of district {a} said in its weekly note number {n + 10 * a}."
+            for n in range(1, 21)
+        )
+        (folder / f"harbour{a}.txt").write_text(f"date 2024-03-{a + 1:02d}\n{sentences}\n")
+    return folder
+
+
 @pytest.mark.e2e
 def test_bench_with_the_model_measures_what_it_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -54,8 +68,9 @@ def test_bench_with_the_model_measures_what_it_reports(
         llm_url=None,
         ollama_url="http://127.0.0.1:9/v1",
     )
+    corpus = write_articles(tmp_path / "corpus", count=6)
     results = run_bench(
-        settings, None, as_json=False, with_model=True, subset=1, rounds=1, queries=1
+        settings, corpus, as_json=False, with_model=True, subset=1, rounds=1, queries=1
     )
     model, startup = results["model"], results["startup"]
     # The "~1,400-token prompt" is a prompt of about that size, not a short one.
