@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -389,6 +389,13 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N claims.")
 @click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only one half of the claims (by a hash of the id), to tune on one and check on "
+    "the other.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Also write the figures and each claim to a JSON file."
 )
 @click.option(
@@ -399,13 +406,18 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
 )
 @click.pass_obj
 def eval_claims(
-    settings: Settings, data: Path, limit: int | None, as_json: bool, output: Path | None
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    split: Literal["odd", "even"] | None,
+    as_json: bool,
+    output: Path | None,
 ) -> None:
     """Fact-check verdicts (accuracy, macro-F1, confusion) and evidence against gold labels,
     with the always-majority baseline. Progress goes to stderr, one line per claim."""
     from datetime import date
 
-    from assistant.chains.factcheck import ClaimCheck
+    from assistant.chains.factcheck import FactCheckEvent
     from assistant.eval_claims import (
         evaluate_claims,
         format_claims,
@@ -418,7 +430,7 @@ def eval_claims(
     from assistant.runtime import start_chat
 
     with _friendly_errors():
-        claims = load_claims(data / "claims.jsonl", limit)
+        claims = load_claims(data / "claims.jsonl", limit, split)
         sentences = load_sentences(data / "corpus.jsonl")
         services = _eval_services(settings, data)
         with _progress_bar("Embedding") as progress:
@@ -427,12 +439,13 @@ def eval_claims(
         chat = start_chat(settings, services)
 
         class Current:
-            """Each claim goes to the current chain: a dead embedded server is restarted."""
+            """Each claim goes to the current chain, as the Fact-check tab sends it: a dead
+            embedded server is restarted."""
 
-            def check_claim(
-                self, claim: str, filters: Filters | None = None, today: date | None = None
-            ) -> ClaimCheck:
-                return chat.current().factcheck.check_claim(claim, filters, today)
+            def check(
+                self, text: str, filters: Filters | None = None, today: date | None = None
+            ) -> Iterator[FactCheckEvent]:
+                return chat.current().factcheck.check(text, filters, today)
 
         try:
             click.echo(f"Checking {len(claims)} claims with {chat.backend.label}", err=True)
@@ -441,7 +454,7 @@ def eval_claims(
             )
         finally:
             chat.close()
-        results = {"model": chat.backend.label, "data": str(data), **results}
+        results = {"model": chat.backend.label, "data": str(data), "split": split, **results}
         click.echo(format_claims(results))
         if as_json:
             path = write_results(
