@@ -93,9 +93,8 @@ class ClaimOutcome:
     gold_evidence: tuple[str, ...] = ()
     note: str = ""
     error: str = ""
-    # How each passage was read: sentence id, stance, and the model's lifts (None when it
-    # was not asked), for choosing thresholds on one half of the claims.
-    readings: tuple[tuple[str, str, float | None, float | None], ...] = ()
+    # How each passage was read (see _readings), for choosing thresholds on one half.
+    readings: tuple[dict[str, Any], ...] = ()
 
 
 def gold_verdict(label: str) -> Verdict:
@@ -232,16 +231,20 @@ def _quote_in_corpus(quote: str, sentence_id: str, sentences: dict[str, str]) ->
     return text is not None and quote_in(quote, text)
 
 
-def _readings(
-    checks: Sequence[ClaimCheck],
-) -> tuple[tuple[str, str, float | None, float | None], ...]:
+def _readings(checks: Sequence[ClaimCheck]) -> tuple[dict[str, Any], ...]:
+    """How each judged passage was read, with what chose it (its retrieval rank and the
+    share of the claim's words it holds) and the model's lifts (None: not asked)."""
     return tuple(
-        (
-            j.passage.article_id,
-            j.stance,
-            None if j.scores is None else round(j.scores.support_lift, 3),
-            None if j.scores is None else round(j.scores.refute_lift, 3),
-        )
+        {
+            "id": j.passage.article_id,
+            "rank": [p.chunk_id for p in check.passages].index(j.passage.chunk_id),
+            "overlap": round(j.overlap, 3),
+            "excerpt": j.excerpt,
+            "stance": j.stance,
+            "support_lift": None if j.scores is None else round(j.scores.support_lift, 3),
+            "refute_lift": None if j.scores is None else round(j.scores.refute_lift, 3),
+            "note": j.note,
+        }
         for check in checks
         for j in check.judgements
     )
