@@ -131,6 +131,25 @@ def explain(judgements: Sequence[Judgement]) -> str:
     )
 
 
+def verdict_certainty(check: ClaimCheck) -> str:
+    """How sure the judge was of the verdict, in words: from the strongest passage on the
+    deciding side, or, when nothing settled the claim, the one that came closest."""
+    if check.verdict == "NOT ENOUGH INFO":
+        near = check.closest
+        if near is None or near.scores is None:
+            return "the model was not asked: no passage holds enough of the claim's words"
+        return f"no passage took a side; the closest: {near.certainty}"
+    sides = {"SUPPORTED": ("supports",), "REFUTED": ("refutes",)}.get(
+        check.verdict, ("supports", "refutes")
+    )
+    strengths = [e.strength for e in check.evidence if e.stance in sides]
+    return certainty(
+        min(strengths, default=0.0)
+        if check.verdict == "CONFLICTING"
+        else max(strengths, default=0.0)
+    )
+
+
 def closest(judgements: Sequence[Judgement]) -> Judgement | None:
     """The passage nearest to settling the claim: of those the judge read, the one it came
     closest to taking a side on; else the one holding most of the claim's words."""
