@@ -236,6 +236,7 @@ def _readings(checks: Sequence[ClaimCheck]) -> tuple[dict[str, Any], ...]:
     share of the claim's words it holds) and the model's lifts (None: not asked)."""
     return tuple(
         {
+            "part": part,
             "id": j.passage.article_id,
             "rank": [p.chunk_id for p in check.passages].index(j.passage.chunk_id),
             "overlap": round(j.overlap, 3),
@@ -245,7 +246,7 @@ def _readings(checks: Sequence[ClaimCheck]) -> tuple[dict[str, Any], ...]:
             "refute_lift": None if j.scores is None else round(j.scores.refute_lift, 3),
             "note": j.note,
         }
-        for check in checks
+        for part, check in enumerate(checks)
         for j in check.judgements
     )
 
