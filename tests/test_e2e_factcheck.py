@@ -60,9 +60,11 @@ def test_a_claim_the_model_alone_settles_is_supported_with_a_verified_quote(
     for evidence in shown:
         assert quote_in(evidence.quote, evidence.passage.text)
         assert evidence.passage.published == "2024-03-25"
+    # The support is the model's reading: calibrated lifts past the threshold (the plan
+    # rule can only set a support aside, never make one).
     supporting = [j for j in result.judgements if j.stance == "supports"]
-    assert all(j.scores is not None and j.scores.calibrated for j in supporting)
-    assert not any("plan" in j.note for j in result.judgements)
+    assert supporting and all(j.scores is not None and j.scores.calibrated for j in supporting)
+    assert all(j.strength >= 0 for j in supporting)
 
 
 def test_claim_the_article_makes_is_supported_with_its_words(chat: ChatRuntime) -> None:
