@@ -414,6 +414,12 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
     "the other.",
 )
 @click.option(
+    "--judge-all",
+    is_flag=True,
+    help="Ask the model about every retrieved passage sharing a quarter of the claim's words, "
+    "to record what `eval claim-thresholds` chooses from (slower; not the app's verdicts).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Also write the figures and each claim to a JSON file."
 )
 @click.option(
@@ -428,6 +434,7 @@ def eval_claims(
     data: Path,
     limit: int | None,
     split: Literal["odd", "even"] | None,
+    judge_all: bool,
     as_json: bool,
     output: Path | None,
 ) -> None:
@@ -463,7 +470,10 @@ def eval_claims(
             def check(
                 self, text: str, filters: Filters | None = None, today: date | None = None
             ) -> Iterator[FactCheckEvent]:
-                return chat.current().factcheck.check(text, filters, today)
+                chain = chat.current().factcheck
+                if judge_all:
+                    chain.evidence_passages, chain.min_overlap = settings.top_k, 0.25
+                return chain.check(text, filters, today)
 
         try:
             click.echo(f"Checking {len(claims)} claims with {chat.backend.label}", err=True)
@@ -472,13 +482,63 @@ def eval_claims(
             )
         finally:
             chat.close()
-        results = {"model": chat.backend.label, "data": str(data), "split": split, **results}
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split,
+            "judge_all": judge_all,
+            **results,
+        }
         click.echo(format_claims(results))
         if as_json:
             path = write_results(
                 results, output or results_path(settings.cache_dir, "claims", data)
             )
             click.echo(f"Results: {path}", err=True)
+
+
+@eval_group.command(name="claim-thresholds")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with claims.jsonl (the claims' words, for the plan rule).",
+)
+@click.option(
+    "--choose-on",
+    type=click.Choice(["odd", "even"]),
+    default="even",
+    show_default=True,
+    help="The half the settings are chosen on; the figures of the other half are shown too.",
+)
+def eval_claim_thresholds(results: tuple[Path, ...], data: Path, choose_on: str) -> None:
+    """Choose the fact-check settings on recorded judgements (runs of `eval claims
+    --judge-all --json`) of one half of the claims, and show them on the other half."""
+    from assistant.eval_claims import in_split
+    from assistant.eval_io import read_jsonl
+    from assistant.eval_thresholds import ChainSettings, choose, describe, load_recorded, replay
+
+    with _friendly_errors():
+        claims = {
+            str(r["id"]): str(r["claim"]) for _, r in read_jsonl(data / "claims.jsonl", "claims")
+        }
+        records = [r for path in results for r in load_recorded(path, claims)]
+        check_on = "odd" if choose_on == "even" else "even"
+        tune = [r for r in records if in_split(r.id, choose_on)]  # type: ignore[arg-type]
+        held = [r for r in records if in_split(r.id, check_on)]  # type: ignore[arg-type]
+        chosen = choose(tune)
+        click.echo(f"Chosen on the {choose_on} half ({len(tune)} claims): {describe(chosen)}")
+        for label, settings in (("before (old settings)", ChainSettings()), ("chosen", chosen)):
+            for half, group in ((choose_on, tune), (check_on, held)):
+                figures = replay(group, settings)
+                click.echo(
+                    f"{label:22} {half:>4} half, {figures['claims']:3d} claims: "
+                    f"accuracy {figures['accuracy']:.3f}, macro-F1 {figures['macro_f1']:.3f}, "
+                    f"true claims found {figures['recall_of_true_claims']:.3f}, "
+                    f"evidence recall {figures['evidence_recall']:.3f}, "
+                    f"{figures['questions_per_claim']:.1f} model questions per claim"
+                )
 
 
 @eval_group.command(name="summaries")

@@ -319,3 +319,34 @@ def test_a_paragraph_is_scored_through_the_tabs_path(services: Services, data: P
     assert outcome["predicted"] == N  # the volcano part settles nothing
     assert outcome["shown_ids"] == ("s1",)  # the polar bear part's evidence is still shown
     assert "split into 2" in lines[0]
+
+
+def test_replaying_recorded_judgements_gives_the_chains_verdicts(
+    services: Services, data: Path, tmp_path: Path
+) -> None:
+    """What `eval claim-thresholds` chooses from: a run that judges every passage, replayed
+    with the chain's own settings, gives the verdicts and evidence the chain gives."""
+    from assistant.chains.factcheck import JUDGED_PASSAGES, MIN_OVERLAP
+    from assistant.chains.stance import REFUTE_LIFT, SUPPORT_LIFT
+    from assistant.chains.weighing import DOMINANCE
+    from assistant.eval_thresholds import ChainSettings, load_recorded, replay
+
+    claims = load_claims(data / "claims.jsonl")
+    wide = fake_factcheck(services)
+    wide.evidence_passages, wide.min_overlap = 6, 0.25
+    recorded = tmp_path / "wide.json"
+    recorded.write_text(json.dumps(evaluate_claims(wide, claims)), encoding="utf-8")
+    direct = evaluate_claims(fake_factcheck(services), claims)
+    texts = {c.id: c.text for c in claims}
+    settings = ChainSettings(
+        JUDGED_PASSAGES, True, MIN_OVERLAP, SUPPORT_LIFT, REFUTE_LIFT, DOMINANCE
+    )
+    replayed = replay(load_recorded(recorded, texts), settings)
+    assert replayed["accuracy"] == direct["accuracy"]
+    assert replayed["macro_f1"] == direct["macro_f1"]
+    assert replayed["evidence_recall"] == direct["evidence_recall"]
+    # Thresholds no passage reaches leave every claim unsettled.
+    unsettled = replay(
+        load_recorded(recorded, texts), ChainSettings(support_lift=99, refute_lift=99)
+    )
+    assert unsettled["recall_of_true_claims"] == 0.0 and unsettled["evidence_recall"] == 0.0
