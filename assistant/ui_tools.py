@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.chains.factcheck import (
+    STANCE_READINGS,
     ClaimCheck,
     Claims,
     FactCheck,
@@ -131,7 +132,12 @@ def _evidence_blocks(check: ClaimCheck) -> list[str]:
         if group:
             lines.append(f"{heading}:")
             lines += [
-                _quote_block(e.quote, e.passage, f"judge: {certainty(e.strength)}") for e in group
+                _quote_block(
+                    e.quote,
+                    e.passage,
+                    f"judge: {certainty(e.strength)} · {STANCE_READINGS[e.stance]}",
+                )
+                for e in group
             ]
     return lines
 
@@ -142,11 +148,11 @@ def _why_not_more(check: ClaimCheck) -> list[str]:
     near = check.closest
     if near is None:
         return lines
-    why = reading(near)
+    why = f"closest, but {near.note}" if near.note else f"closest: {reading(near)}"
     if near.verified:
-        lines.append(_quote_block(near.excerpt, near.passage, f"closest: {escape(why)}"))
+        lines.append(_quote_block(near.excerpt, near.passage, escape(why)))
     else:
-        lines.append(f"Closest: {escape(near.passage.title)}, which {escape(why)}.")
+        lines.append(f"{escape(near.passage.title)}: {escape(why)}.")
     return lines
 
 

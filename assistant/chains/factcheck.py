@@ -116,10 +116,13 @@ def reading(judgement: Judgement) -> str:
     """How one passage was read, in plain words: its stance, how sure the judge was, and
     why a stance was set aside."""
     how = STANCE_READINGS[judgement.stance]
+    if judgement.note and judgement.scores is not None:
+        # Set aside by a rule after the model read it as support.
+        return f"{how} ({judgement.note}; the model alone read it as support)"
+    if judgement.note:
+        return f"{how} ({judgement.note})"
     if judgement.certainty:
         how += f" (judge: {judgement.certainty})"
-    if judgement.note:
-        how += f" ({judgement.note})"
     return how
 
 
