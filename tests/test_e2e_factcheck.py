@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.chains.plans import framed_as_not_yet
-from assistant.chains.quotes import quote_in
+from assistant.answer.plans import framed_as_not_yet
+from assistant.answer.quotes import quote_in
+from assistant.app.compose import ChatRuntime, build_services, start_chat
 from assistant.config import Settings
-from assistant.ingest import ingest_paths
-from assistant.runtime import ChatRuntime, build_services, start_chat
+from assistant.ingest.sync import ingest_paths
 from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e

@@ -7,15 +7,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from assistant.chains.factcheck import FactCheckChain, verdict_certainty
-from assistant.chains.stance import REFUTE_LIFT, SUPPORT_LIFT
-from assistant.chains.weighing import DOMINANCE, certainty, weigh
+from assistant.answer.factcheck import FactCheckChain, verdict_certainty
+from assistant.answer.prompts import load_prompts
+from assistant.answer.stance import REFUTE_LIFT, SUPPORT_LIFT
+from assistant.answer.weighing import DOMINANCE, certainty, weigh
+from assistant.app.web.tools import format_claim
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
-from assistant.ui_tools import format_claim
-from tests.stance_model import PRIOR, StanceModel
+from assistant.types import Filters, Passage
+from tests.fakes.stance_model import PRIOR, StanceModel
 
 
 def leaning(support: float = -10.0, refute: float = -10.0) -> dict[str, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chains.plans import framed_as_not_yet, speaks_of_plan
+from assistant.answer.plans import framed_as_not_yet, speaks_of_plan
 
 # (passage sentence, claim that the thing was done)
 NOT_YET_VERSUS_DEED = [

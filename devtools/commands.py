@@ -1,0 +1,360 @@
+"""The development commands ``assistant eval …``, ``assistant bench`` and ``assistant
+loadtest``: registered in the ``assistant.commands`` entry-point group by this folder's
+distribution (see ``devtools/pyproject.toml``), so the product ships without them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+import click
+
+from assistant.answer.lengths import LENGTH_NAMES
+from assistant.app.console import friendly_errors, progress_bar
+from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.answer.factcheck import FactCheckEvent
+    from assistant.app.compose import ChatRuntime, Services
+    from assistant.types import Event, Filters, Length
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(name="eval")
+def eval_group() -> None:
+    """Measure the assistant on benchmark data."""
+
+
+def _eval_services(settings: Settings, data: Path) -> Services:
+    """The store of an evaluation data folder: its own, kept between runs in the cache."""
+    from assistant.app.compose import build_services
+    from devtools.eval_retrieval import eval_store_folder
+
+    folder = eval_store_folder(settings.cache_dir, data)
+    click.echo(f"Store: {folder}", err=True)
+    return build_services(settings.model_copy(update={"vectorstore_dir": folder}))
+
+
+def _model_eval_options(what: str, help_data: str) -> Callable[[F], F]:
+    """The options every model-based evaluation takes: its data, a limit, JSON output."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            [
+                click.option(
+                    "--data",
+                    required=True,
+                    type=click.Path(path_type=Path, file_okay=False),
+                    help=help_data,
+                ),
+                click.option(
+                    "--limit",
+                    type=click.IntRange(min=1),
+                    default=None,
+                    help=f"Only the first N {what}.",
+                ),
+                click.option(
+                    "--json",
+                    "as_json",
+                    is_flag=True,
+                    help=f"Also write the figures and each of the {what} to a JSON file.",
+                ),
+                click.option(
+                    "--output",
+                    type=click.Path(path_type=Path, dir_okay=False),
+                    default=None,
+                    help="With --json: the file (default: a new one under the cache "
+                    "folder's eval-results).",
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+class _CurrentChains:
+    """Each item goes to the chat's current chains: a dead embedded server is restarted
+    between items, and the evaluation goes on."""
+
+    def __init__(self, chat: ChatRuntime, judge_all: int | None = None) -> None:
+        self.chat = chat
+        self.judge_all = judge_all  # judge this many passages per claim, whatever their words
+
+    def check(
+        self, text: str, filters: Filters | None = None, today: date | None = None
+    ) -> Iterator[FactCheckEvent]:
+        """A text as the Fact-check tab sends it."""
+        chain = self.chat.current().factcheck
+        if self.judge_all is not None:
+            chain.evidence_passages, chain.min_overlap = self.judge_all, 0.25
+        return chain.check(text, filters, today)
+
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event]:
+        return self.chat.current().summarize.article(article_id, length)
+
+
+def _write_json(
+    settings: Settings, results: dict[str, Any], kind: str, data: Path, output: Path | None
+) -> None:
+    from devtools.eval_io import results_path, write_results
+
+    path = write_results(results, output or results_path(settings.cache_dir, kind, data))
+    click.echo(f"Results: {path}", err=True)
+
+
+@eval_group.command(name="retrieval")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl and questions.jsonl.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
+    """Hit@k and MRR@10 of the articles retrieval gives the app (hybrid), with dense and
+    BM25 baselines and the hybrid without the as-of date."""
+    from devtools.eval_retrieval import evaluate_retrieval, format_retrieval
+
+    with friendly_errors():
+        services = _eval_services(settings, data)
+        results = evaluate_retrieval(
+            services.store, data, settings.top_k, settings.min_relevance, settings.max_file_mb
+        )
+        click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
+
+
+@eval_group.command(name="claims")
+@_model_eval_options("claims", "Folder with corpus.jsonl (evidence sentences) and claims.jsonl.")
+@click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only one half of the claims (by a hash of the id), to tune on one and check on "
+    "the other.",
+)
+@click.option(
+    "--judge-all",
+    is_flag=True,
+    help="Ask the model about every retrieved passage sharing a quarter of the claim's words, "
+    "to record what `eval claim-thresholds` chooses from (slower; not the app's verdicts).",
+)
+@click.pass_obj
+def eval_claims(
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    as_json: bool,
+    output: Path | None,
+    split: Literal["odd", "even"] | None,
+    judge_all: bool,
+) -> None:
+    """Fact-check verdicts (accuracy, macro-F1, confusion) and evidence against gold labels,
+    with the always-majority baseline. Progress goes to stderr, one line per claim."""
+    from assistant.app.compose import start_chat
+    from devtools.eval_claims import (
+        evaluate_claims,
+        format_claims,
+        ingest_corpus,
+        load_claims,
+        load_sentences,
+    )
+
+    with friendly_errors():
+        claims = load_claims(data / "claims.jsonl", limit, split)
+        sentences = load_sentences(data / "corpus.jsonl")
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            report = ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        chat = start_chat(settings, services)
+        try:
+            click.echo(f"Checking {len(claims)} claims with {chat.backend.label}", err=True)
+            results = evaluate_claims(
+                _CurrentChains(chat, judge_all=settings.top_k if judge_all else None),
+                claims,
+                sentences,
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split,
+            "judge_all": judge_all,
+            **results,
+        }
+        click.echo(format_claims(results))
+        if as_json:
+            _write_json(settings, results, "claims", data, output)
+
+
+@eval_group.command(name="claim-thresholds")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with claims.jsonl (the claims' words, for the plan rule).",
+)
+@click.option(
+    "--choose-on",
+    type=click.Choice(["odd", "even"]),
+    default="even",
+    show_default=True,
+    help="The half the settings are chosen on; the figures of the other half are shown too.",
+)
+def eval_claim_thresholds(
+    results: tuple[Path, ...], data: Path, choose_on: Literal["odd", "even"]
+) -> None:
+    """Choose the fact-check settings on recorded judgements (runs of `eval claims
+    --judge-all --json`) of one half of the claims, and show them on the other half."""
+    from devtools.eval_claims import in_split
+    from devtools.eval_io import read_jsonl
+    from devtools.eval_thresholds import ChainSettings, choose, describe, load_recorded, replay
+
+    with friendly_errors():
+        claims = {
+            str(r["id"]): str(r["claim"]) for _, r in read_jsonl(data / "claims.jsonl", "claims")
+        }
+        records = [r for path in results for r in load_recorded(path, claims)]
+        check_on: Literal["odd", "even"] = "odd" if choose_on == "even" else "even"
+        tune = [r for r in records if in_split(r.id, choose_on)]
+        held = [r for r in records if in_split(r.id, check_on)]
+        chosen = choose(tune)
+        click.echo(f"Chosen on the {choose_on} half ({len(tune)} claims): {describe(chosen)}")
+        for label, settings in (("before (old settings)", ChainSettings()), ("chosen", chosen)):
+            for half, group in ((choose_on, tune), (check_on, held)):
+                figures = replay(group, settings)
+                click.echo(
+                    f"{label:22} {half:>4} half, {figures['claims']:3d} claims: "
+                    f"accuracy {figures['accuracy']:.3f}, macro-F1 {figures['macro_f1']:.3f}, "
+                    f"true claims found {figures['recall_of_true_claims']:.3f}, "
+                    f"evidence recall {figures['evidence_recall']:.3f}, "
+                    f"{figures['questions_per_claim']:.1f} model questions per claim"
+                )
+
+
+@eval_group.command(name="summaries")
+@_model_eval_options("articles", "Folder with articles.jsonl (id, text, references).")
+@click.option(
+    "--length",
+    type=click.Choice(LENGTH_NAMES),
+    default="brief",
+    show_default=True,
+    help="How long the summaries are.",
+)
+@click.pass_obj
+def eval_summaries(
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    as_json: bool,
+    output: Path | None,
+    length: str,
+) -> None:
+    """ROUGE-L of article summaries against human references, and their faithfulness to
+    the article (judged without a model). Progress goes to stderr, one line per article."""
+    from assistant.app.compose import start_chat
+    from devtools.eval_summaries import (
+        FaithfulnessJudge,
+        evaluate_summaries,
+        format_summaries,
+        ingest_articles,
+        load_articles,
+    )
+
+    with friendly_errors():
+        articles = load_articles(data / "articles.jsonl", limit)
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            report = ingest_articles(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        chat = start_chat(settings, services)
+        try:
+            click.echo(f"Summarizing {len(articles)} articles with {chat.backend.label}", err=True)
+            results = evaluate_summaries(
+                _CurrentChains(chat),
+                articles,
+                FaithfulnessJudge(services.store.embeddings),
+                cast("Length", length),
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {"model": chat.backend.label, "data": str(data), "length": length, **results}
+        click.echo(format_summaries(results))
+        if as_json:
+            _write_json(settings, results, "summaries", data, output)
+
+
+@click.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Articles to ingest and time.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--skip-model", is_flag=True, help="Leave out the chat-model timings.")
+@click.option(
+    "--html-pages",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Also ingest this many corpus articles as saved web pages and as plain text.",
+)
+@click.pass_obj
+def bench(
+    settings: Settings, corpus: Path | None, as_json: bool, skip_model: bool, html_pages: int
+) -> None:
+    """Measure ingestion, retrieval and model latency on this machine."""
+    from devtools.bench import run_bench
+
+    with friendly_errors():
+        run_bench(
+            settings, corpus, as_json=as_json, with_model=not skip_model, html_pages=html_pages
+        )
+
+
+@click.command()
+@click.option(
+    "--sessions",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="Chat sessions asking at the same time.",
+)
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    help="Seconds each session may take.",
+)
+@click.option(
+    "--token-delay",
+    default=0.02,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Seconds between the scripted model's tokens.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def loadtest(sessions: int, timeout: float, token_delay: float, as_json: bool) -> None:
+    """Run simultaneous chat sessions against the app over a scripted model server.
+
+    Starts its own scripted model and its own app (over a temporary store); fails on any
+    error or on an answer that belongs to another session.
+    """
+    from devtools.loadtest import format_result, main_json, run_loadtest
+
+    try:
+        result = run_loadtest(
+            sessions, timeout, token_delay, progress=lambda line: click.echo(line, err=True)
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(main_json(result) if as_json else format_result(result))
+    if not result.ok:
+        raise SystemExit(1)
