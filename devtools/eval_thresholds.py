@@ -55,9 +55,10 @@ def load_recorded(path: Path, claims: dict[str, str]) -> list[Recorded]:
     """The outcomes of an ``eval claims --json`` results file (or JSON Lines of outcomes)."""
     try:
         text = path.read_text(encoding="utf-8")
+        whole = json.loads(text) if text.lstrip().startswith("{") and "\n{" not in text else None
         outcomes = (
-            json.loads(text)["outcomes"]
-            if text.lstrip().startswith("{") and "\n{" not in text.strip()
+            whole["outcomes"]
+            if isinstance(whole, dict) and "outcomes" in whole
             else [json.loads(line) for line in text.splitlines() if line.strip()]
         )
     except (OSError, ValueError, KeyError) as exc:
