@@ -277,6 +277,25 @@ def test_eval_claims_command(
     assert figures["claims"] == 2 and figures["errors"] == 0
     assert figures["outcomes"][0]["predicted"] == S
 
+    # The same run judging every passage, then the settings chosen on its records.
+    recorded = tmp_path / "all.json"
+    result = CliRunner().invoke(
+        main,
+        ["eval", "claims", "--data", str(data), "--judge-all", "--json", "--output", str(recorded)],
+        env={"ASSISTANT_CACHE_DIR": str(cache_dir), "ASSISTANT_LLM_URL": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(recorded.read_text())["judge_all"] is True
+    for half in ("even", "odd"):
+        result = CliRunner().invoke(
+            main,
+            ["eval", "claim-thresholds", "--data", str(data), "--choose-on", half, str(recorded)],
+            env={"ASSISTANT_CACHE_DIR": str(cache_dir)},
+        )
+        assert result.exit_code == 0, result.output
+        assert f"Chosen on the {half} half" in result.output
+        assert result.output.count("macro-F1") == 4
+
 
 def test_halves_are_disjoint_cover_every_claim_and_keep_their_members(data: Path) -> None:
     everything = {c.id for c in load_claims(data / "claims.jsonl")}
