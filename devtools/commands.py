@@ -242,6 +242,34 @@ def eval_claim_thresholds(
                 )
 
 
+@eval_group.command(name="claim-reach")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl (evidence sentences) and claims.jsonl.",
+)
+@click.pass_obj
+def eval_claim_reach(settings: Settings, data: Path) -> None:
+    """Without the model: how often each claim's gold evidence is among the passages the
+    fact-check judge would read, by selection rule and word-share gate."""
+    from devtools.eval_claims import ingest_corpus, load_claims
+    from devtools.eval_evidence_reach import evidence_reach
+
+    with friendly_errors():
+        claims = load_claims(data / "claims.jsonl")
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        rows = evidence_reach(claims, services.retriever.retrieve, settings.min_relevance)
+        for row in rows:
+            click.echo(
+                f"{row['selection']:22} gate {row['gate']:.2f} {row['half']:>4} half "
+                f"({row['claims']} claims): gold judged for {row['gold_judged']:.3f} of claims "
+                f"with gold evidence, {row['questions_per_claim']:.2f} questions per claim"
+            )
+
+
 @eval_group.command(name="summaries")
 @_model_eval_options("articles", "Folder with articles.jsonl (id, text, references).")
 @click.option(

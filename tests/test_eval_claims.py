@@ -373,3 +373,28 @@ def test_replaying_recorded_judgements_gives_the_chains_verdicts(
         load_recorded(recorded, texts), ChainSettings(support_lift=99, refute_lift=99)
     )
     assert unsettled["recall_of_true_claims"] == 0.0 and unsettled["evidence_recall"] == 0.0
+
+
+def test_evidence_reach_counts_gold_sentences_put_before_the_judge(
+    services: Services, data: Path
+) -> None:
+    from devtools.eval_evidence_reach import Selection, evidence_reach
+
+    claims = load_claims(data / "claims.jsonl")
+    rows = evidence_reach(
+        claims,
+        services.retriever.retrieve,
+        services.settings.min_relevance,
+        [Selection("all", 6, False, 0.0), Selection("none", 6, False, 1.01)],
+    )
+    by_selection: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_selection.setdefault(str(row["selection"]), []).append(row)
+    # With no gate every retrieved gold sentence is judged; a gate no sentence reaches
+    # leaves none, and asks nothing.
+    assert sum(int(r["claims"]) for r in by_selection["all"]) == 3
+    assert all(r["gold_judged"] in (0.0, 1.0) for r in by_selection["all"])
+    assert any(r["gold_judged"] == 1.0 for r in by_selection["all"])
+    assert all(
+        r["gold_judged"] == 0.0 and r["questions_per_claim"] == 0.0 for r in by_selection["none"]
+    )
