@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, ask, serve, bench, loadtest.
+"""The ``assistant`` command: ingest, ask, serve, bench, loadtest, eval.
 
 A composition root: it builds the settings, the store and the chains and hands them down.
 Domain errors become ``click.ClickException`` here and nowhere else.
@@ -378,6 +378,111 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
         services = _eval_services(settings, data)
         results = evaluate_retrieval(services.store, data, settings.top_k, settings.max_file_mb)
         click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
+
+
+@eval_group.command(name="answers")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl and questions.jsonl (with choices and answer).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions."
+)
+@click.option("--choices", is_flag=True, help="Put the options in the question.")
+@click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only the questions whose id ends in an odd (or even) number.",
+)
+@click.option(
+    "--rows",
+    default="pipeline,closed book,gold context",
+    show_default=True,
+    help="Comma-separated rows to run: pipeline, closed book, gold context.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Also write the figures and each answer to JSON."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --json: the file (default: a new one under the cache folder's eval-results).",
+)
+@click.pass_obj
+def eval_answers(
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    choices: bool,
+    split: str | None,
+    rows: str,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """Answers through the app's question chain, each question as of its date: right,
+    wrong and abstained, gold article in the prompt, citations and latency, beside a
+    closed-book and a gold-context row. Progress goes to stderr, one line per answer."""
+    from typing import cast
+
+    from assistant.eval_answers import (
+        ROWS,
+        Row,
+        Split,
+        evaluate_answers,
+        format_answers,
+        load_news_questions,
+        retrieval_hits,
+    )
+    from assistant.eval_claims import ingest_corpus
+    from assistant.eval_io import results_path, write_results
+    from assistant.runtime import start_chat
+
+    with _friendly_errors():
+        chosen = [r.strip() for r in rows.split(",") if r.strip()]
+        unknown = [r for r in chosen if r not in ROWS]
+        if unknown or not chosen:
+            raise click.BadParameter(
+                f"{', '.join(unknown) or 'nothing'}; choose from {', '.join(ROWS)}",
+                param_hint="--rows",
+            )
+        questions = load_news_questions(data / "questions.jsonl", limit, cast(Split | None, split))
+        services = _eval_services(settings, data)
+        with _progress_bar("Embedding") as progress:
+            report = ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        hits = retrieval_hits(services.retriever, questions)
+        chat = start_chat(settings, services)
+        try:
+            click.echo(f"Answering {len(questions)} questions with {chat.backend.label}", err=True)
+            results = evaluate_answers(
+                chat.current_qa,
+                lambda: chat.current().llm,
+                services.store,
+                services.embeddings,
+                questions,
+                [cast(Row, r) for r in chosen],
+                with_options=choices,
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split,
+            "retrieval": hits,
+            **results,
+        }
+        click.echo(format_answers(results))
+        if as_json:
+            path = write_results(
+                results, output or results_path(settings.cache_dir, "answers", data)
+            )
+            click.echo(f"Results: {path}", err=True)
 
 
 @eval_group.command(name="claims")

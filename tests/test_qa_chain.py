@@ -134,3 +134,47 @@ def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
     chain, _, _ = make_chain(["   "], [passage(1)])
     answer = list(chain.stream("Who?"))[-1]
     assert isinstance(answer, Answer) and answer.text == EMPTY_ANSWER and answer.cited == []
+
+
+def test_the_default_reference_date_is_today(cache_dir: object) -> None:
+    """A reader of live news means the days before the question: retrieval gets today as
+    its as-of date, and the prompt says so."""
+    llm = RecordingModel(responses=["Zelenskyy spoke with Sánchez [1]."], seen=[])
+    seen: list[Filters | None] = []
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        seen.append(filters)
+        return [passage(1)]
+
+    chain = QAChain(llm, retrieve, load_prompts(PROJECT_ROOT / "prompts"), 800, 0.2)
+    list(chain.stream("Who did Zelenskyy speak with this week?", filters=Filters(source="seed")))
+    assert seen[0] is not None
+    assert seen[0].as_of == date.today() and seen[0].source == "seed"
+    assert f"Today is {date.today().isoformat()}" in llm.seen[0][1].content
+
+
+def test_the_as_of_date_overrides_today_in_retrieval_and_prompt(cache_dir: object) -> None:
+    llm = RecordingModel(responses=["Zelenskyy spoke with Sánchez [1]."], seen=[])
+    seen: list[Filters | None] = []
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        seen.append(filters)
+        return [passage(1)]
+
+    chain = QAChain(llm, retrieve, load_prompts(PROJECT_ROOT / "prompts"), 800, 0.2)
+    list(chain.stream("Who?", filters=Filters(as_of=date(2024, 3, 26)), today=date(2030, 1, 1)))
+    assert seen[0] is not None and seen[0].as_of == date(2024, 3, 26)
+    assert "Today is 2024-03-26" in llm.seen[0][1].content
+
+
+def test_shown_citations_are_checked_against_the_passages(cache_dir: object) -> None:
+    chain, _, _ = make_chain(
+        ["[1]. Zelenskyy spoke with Sánchez [4]. He also met the Pope [1]."], [passage(1)]
+    )
+    answer = list(chain.stream("Who did Zelenskyy speak with?"))[-1]
+    assert isinstance(answer, Answer)
+    assert answer.written.startswith("[1]. Zelenskyy")
+    assert answer.text == (
+        "Zelenskyy spoke with Sánchez [1]. He also met the Pope (not found in the sources)."
+    )
+    assert answer.cited == [1]

@@ -6,16 +6,18 @@ caller gets the sources before the answer starts and the answer token by token.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
-from assistant.chains.context import cited_numbers, pack_context
+from assistant.chains.attribution import Attribution, attribute
+from assistant.chains.context import pack_context
 from assistant.chains.errors import model_errors
 from assistant.prompts import PromptSet
 from assistant.retrieval import Filters
@@ -52,9 +54,11 @@ class Token:
 class Answer:
     """Emitted last."""
 
-    text: str
+    text: str  # as shown: citations checked against the passages
     passages: list[Passage]
     cited: list[int] = field(default_factory=list)  # 1-based numbers into passages
+    attribution: Attribution | None = None  # each sentence's supporting passages
+    written: str = ""  # the model's own words, before the citations were checked
 
     @property
     def cited_passages(self) -> list[Passage]:
@@ -119,6 +123,14 @@ class QAChain:
         log.info("Follow-up %r rewritten as %r", question, standalone)
         return standalone
 
+    def over(
+        self, retrieve: Callable[[str, Filters | None], list[Passage]], min_relevance: float
+    ) -> QAChain:
+        """The same chain reading other passages (the evaluation's gold-context row)."""
+        other = copy.copy(self)
+        other.retrieve, other.min_relevance = retrieve, min_relevance
+        return other
+
     def stream(
         self,
         question: str,
@@ -126,6 +138,12 @@ class QAChain:
         filters: Filters | None = None,
         today: date | None = None,
     ) -> Iterator[Event]:
+        """Answer as on ``filters.as_of`` if set, else ``today``, else the actual day: a
+        reader of live news means the days before the question ("this week"), and nothing
+        published later is used."""
+        filters = filters or Filters()
+        reference = filters.as_of or today or date.today()
+        filters = replace(filters, as_of=reference)
         standalone = self.standalone_question(question, history)
         # Search with the original words too: a poor rewrite must not lose the question.
         query = standalone if standalone == question else f"{standalone}\n{question}"
@@ -137,7 +155,7 @@ class QAChain:
             yield Answer(NOTHING_FOUND, [])
             return
         inputs = {
-            "today": (today or date.today()).isoformat(),
+            "today": reference.isoformat(),
             "context": packed.text,
             "question": standalone,
         }
@@ -153,4 +171,5 @@ class QAChain:
             yield Token(EMPTY_ANSWER)
             yield Answer(EMPTY_ANSWER, packed.passages, [])
             return
-        yield Answer(text, packed.passages, cited_numbers(text, len(packed.passages)))
+        attribution = attribute(text, packed.passages)
+        yield Answer(attribution.render(), packed.passages, attribution.cited, attribution, text)
