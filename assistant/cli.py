@@ -144,6 +144,9 @@ def ask(settings: Settings, question: str, since: str, until: str, source: str, 
                     click.echo(event.text, nl=False)
                 elif isinstance(event, Answer):
                     click.echo("\n")
+                    if event.written and event.text != event.written:
+                        # The streamed words stay on screen; the checked version follows.
+                        click.echo(f"With citations checked:\n{event.text}\n")
                     _print_sources(event)
             click.echo(f"\nAnswered by {chat.backend.label}")
         finally:
@@ -258,7 +261,7 @@ def check(settings: Settings, text: str, as_of: str) -> None:
 
 
 def _print_sources(answer: Any) -> None:
-    from assistant.ui import excerpt
+    from assistant.ui import supporting_quotes
 
     numbers = answer.cited or list(range(1, len(answer.passages) + 1))
     if numbers:
@@ -266,7 +269,8 @@ def _print_sources(answer: Any) -> None:
     for number in numbers:
         p = answer.passages[number - 1]
         meta = ", ".join(x for x in (p.published, p.source, p.url) if x)
-        click.echo(f"[{number}] {p.title} ({meta})\n    “{excerpt(p)}”")
+        quotes = "\n".join(f"    “{q}”" for q in supporting_quotes(answer, number))
+        click.echo(f"[{number}] {p.title} ({meta})\n{quotes}")
 
 
 def _ensure_ingested(services: Any) -> None:

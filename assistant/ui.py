@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from assistant.chains.attribution import NOT_FOUND
 from assistant.chains.qa import Answer, QAChain, Retrieved, Token, Turn
 from assistant.corpus import parse_date
 from assistant.errors import AssistantError
@@ -61,9 +62,23 @@ def excerpt(passage: Passage) -> str:
     return text
 
 
+def supporting_quotes(answer: Answer, number: int) -> list[str]:
+    """What passage ``number`` says in support of the answer: the sentences the answer's
+    sentences were matched to, else the start of the passage."""
+    quotes = answer.attribution.quotes(number) if answer.attribution else []
+    return quotes or [excerpt(answer.passages[number - 1])]
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer as shown: citations checked, unsupported sentences marked."""
+    if answer.attribution is None:
+        return escape(answer.text)
+    return answer.attribution.render(escape, marker=f"_{NOT_FOUND}_")
+
+
 def format_sources(answer: Answer) -> str:
     """Markdown list of the passages an answer cites (or, if it cites none, of those it
-    was given), each with its title, date, source and the passage itself."""
+    was given), each with its title, date, source and the words that support the answer."""
     if not answer.passages:
         return ""
     numbers = answer.cited or list(range(1, len(answer.passages) + 1))
@@ -74,7 +89,8 @@ def format_sources(answer: Answer) -> str:
         meta = " · ".join(x for x in (p.published, p.source) if x)
         title = escape(p.title) or "Untitled"
         link = f" · [link]({p.url})" if p.url.startswith(("http://", "https://")) else ""
-        lines.append(f"[{number}] **{title}** ({escape(meta)}){link}\n> {escape(excerpt(p))}")
+        quotes = "\n".join(f"> “{escape(q)}”" for q in supporting_quotes(answer, number))
+        lines.append(f"[{number}] **{title}** ({escape(meta)}){link}\n{quotes}")
     return "\n\n".join(lines)
 
 
@@ -123,7 +139,7 @@ class ChatHandler:
                     yield escape(text)
                 elif isinstance(event, Answer):
                     footer = f"_Answered by {escape(self.backend_label())}_"
-                    parts = (escape(event.text), format_sources(event), footer)
+                    parts = (format_answer(event), format_sources(event), footer)
                     yield "\n\n".join(x for x in parts if x)
         except AssistantError as exc:
             yield "\n\n".join(x for x in (escape(text), f"⚠️ {escape(str(exc))}") if x)

@@ -46,12 +46,13 @@ def handler_for(responses: list[str], seen: list[Any] | None = None) -> ChatHand
 
 
 def test_answer_grows_then_ends_with_sources_and_backend(cache_dir: object) -> None:
-    outputs = list(handler_for(["He spoke with Pedro Sánchez [1]."]).respond("Who?", []))
+    answer = "He and Sánchez agreed to accelerate a security agreement [1]."
+    outputs = list(handler_for([answer]).respond("Who?", []))
     assert len(outputs) > 3
     grown = [o for o in outputs if o.startswith("He")]
     assert len(grown[0]) < len(grown[-2])  # streamed
     final = outputs[-1]
-    assert final.startswith("He spoke with Pedro Sánchez [1].")
+    assert final.startswith(answer)
     assert "**Sources**" in final and "Zelenskyy and Sánchez talk" in final
     assert "2024-03-25" in final and "seed.txt" in final
     assert "&lt;b&gt;Sánchez&lt;/b&gt;" in final  # article text is shown as text
@@ -124,3 +125,16 @@ def test_as_of_reaches_the_filters(cache_dir: object) -> None:
     seen: list[Any] = []
     list(handler_for(["ok [1]"], seen).respond("Who?", [], "", "", ALL_SOURCES, "2024-03-26"))
     assert seen[0][1].as_of.isoformat() == "2024-03-26"
+
+
+def test_an_unsupported_sentence_is_marked_and_a_quote_shown_under_its_citation(
+    cache_dir: object,
+) -> None:
+    answer = "Sánchez agreed to accelerate a security agreement [2]. They also met in Paris [1]."
+    final = list(handler_for([answer]).respond("Who?", []))[-1]
+    assert final.startswith(
+        "Sánchez agreed to accelerate a security agreement [1]. "
+        "They also met in Paris _(not found in the sources)_."
+    )
+    assert "> “Zelenskyy and &lt;b&gt;Sánchez&lt;/b&gt; agreed to accelerate" in final
+    assert "[2]" not in final
