@@ -178,3 +178,40 @@ def test_shown_citations_are_checked_against_the_passages(cache_dir: object) -> 
         "Zelenskyy spoke with Sánchez [1]. He also met the Pope (not found in the sources)."
     )
     assert answer.cited == [1]
+
+
+def test_condensed_context_keeps_question_bearing_sentences_of_more_articles(
+    cache_dir: object,
+) -> None:
+    from assistant.chains.condense_context import condense_passages
+
+    filler = " ".join(f"Background sentence number {i} about other things." for i in range(30))
+    found = [
+        passage(1, f"{filler} Zelenskyy spoke with Sánchez on Monday. {filler}"),
+        passage(2, f"{filler} The summit will be held in Switzerland. {filler}"),
+        passage(3, f"Zelenskyy thanked Spain. {filler}"),
+    ]
+    whole = pack_context(found, 700)
+    assert len(whole.passages) < 3  # whole chunks: not all three fit
+    condensed = condense_passages(found, "Who did Zelenskyy speak with at the summit?", 70)
+    packed = pack_context(condensed, 700)
+    assert [p.chunk_id for p in packed.passages] == ["c1", "c2", "c3"]
+    assert "Zelenskyy spoke with Sánchez on Monday." in packed.passages[0].text
+    assert "Background" not in packed.passages[0].text
+    assert all(count_tokens(p.text) <= 70 for p in packed.passages)
+
+
+def test_chunks_of_one_article_become_one_passage_without_repeats(cache_dir: object) -> None:
+    from dataclasses import replace
+
+    from assistant.chains.condense_context import condense_passages
+
+    first = replace(passage(1, "Zelenskyy spoke with Sánchez. They discussed air defence."))
+    second = replace(
+        first, chunk_id="c1b", index=1, text="They discussed air defence. Spain helps."
+    )
+    [merged] = condense_passages(
+        [first, second], "What did Zelenskyy and Sánchez discuss about air defence?"
+    )
+    assert merged.text.count("They discussed air defence.") == 1
+    assert merged.text.startswith("Zelenskyy spoke with Sánchez.")

@@ -17,6 +17,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
 from assistant.chains.attribution import Attribution, attribute
+from assistant.chains.condense_context import condense_passages
 from assistant.chains.context import pack_context
 from assistant.chains.errors import model_errors
 from assistant.prompts import PromptSet
@@ -105,10 +106,12 @@ class QAChain:
         prompts: PromptSet,
         context_tokens: int,
         min_relevance: float,
+        article_tokens: int = 0,
     ) -> None:
         self.retrieve = retrieve
         self.context_tokens = context_tokens
         self.min_relevance = min_relevance
+        self.article_tokens = article_tokens  # 0: whole passages
         self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
         self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
 
@@ -148,6 +151,8 @@ class QAChain:
         # Search with the original words too: a poor rewrite must not lose the question.
         query = standalone if standalone == question else f"{standalone}\n{question}"
         found = [p for p in self.retrieve(query, filters) if p.score >= self.min_relevance]
+        if self.article_tokens:
+            found = condense_passages(found, standalone, self.article_tokens)
         packed = pack_context(found, self.context_tokens)
         yield Retrieved(standalone, packed.passages, len(packed.left_out))
         if not packed.passages:
