@@ -166,6 +166,7 @@ def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> 
             settings.context_tokens,
             settings.min_relevance,
             settings.article_tokens,
+            settings.pick_options,
         ),
         summarize=SummarizeChain(
             llm,

@@ -20,6 +20,7 @@ from assistant.chains.attribution import Attribution, attribute
 from assistant.chains.condense_context import condense_passages
 from assistant.chains.context import pack_context
 from assistant.chains.errors import model_errors
+from assistant.chains.options import MIN_CONFIDENCE, OptionPicker, read_options
 from assistant.prompts import PromptSet
 from assistant.retrieval import Filters
 from assistant.store import Passage
@@ -30,6 +31,7 @@ NOTHING_FOUND = (
     "I found nothing about this in the articles I have, so I can't answer it from them. "
     "Try other words, widen the date or source filters, or add articles on the subject."
 )
+NOT_SAID = "The articles I have do not say."
 EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
 _HISTORY_ANSWER_CHARS = 400
@@ -60,6 +62,7 @@ class Answer:
     cited: list[int] = field(default_factory=list)  # 1-based numbers into passages
     attribution: Attribution | None = None  # each sentence's supporting passages
     written: str = ""  # the model's own words, before the citations were checked
+    confidence: float | None = None  # of an option picked from the model's probabilities
 
     @property
     def cited_passages(self) -> list[Passage]:
@@ -107,6 +110,7 @@ class QAChain:
         context_tokens: int,
         min_relevance: float,
         article_tokens: int = 0,
+        pick_options: bool = False,
     ) -> None:
         self.retrieve = retrieve
         self.context_tokens = context_tokens
@@ -114,6 +118,8 @@ class QAChain:
         self.article_tokens = article_tokens  # 0: whole passages
         self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
         self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
+        # Without it, a question's lettered options are answered in prose like any other.
+        self.options = OptionPicker(llm, prompts.qa) if pick_options else None
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
@@ -164,6 +170,26 @@ class QAChain:
             "context": packed.text,
             "question": standalone,
         }
+        options = read_options(standalone) if self.options is not None else None
+        if options is not None and self.options is not None:
+            pick = self.options.pick(options, packed.text, inputs["today"])
+            if pick is not None:
+                text = (
+                    f"({chr(65 + pick.index)}) {options.choices[pick.index]}."
+                    if pick.probability >= MIN_CONFIDENCE
+                    else NOT_SAID
+                )
+                yield Token(text)
+                attribution = attribute(text, packed.passages)
+                yield Answer(
+                    attribution.render(),
+                    packed.passages,
+                    attribution.cited,
+                    attribution,
+                    text,
+                    pick.probability,
+                )
+                return
         parts: list[str] = []
         with model_errors():
             for piece in self.answer_chain.stream(inputs):
