@@ -76,6 +76,14 @@ def _ingest(
             raise SystemExit(130) from None
 
 
+_MODEL_OPTION = click.option(
+    "--model",
+    default=None,
+    help="The chat model: a bundled one (qwen2.5-0.5b, the default, or qwen2.5-1.5b, "
+    "slower and more thorough) or a model of Ollama or ASSISTANT_LLM_URL.",
+)
+
+
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log what the assistant is doing.")
 @click.pass_context
@@ -126,15 +134,26 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     help="Ask as on this day (YYYY-MM-DD): later articles are left out, and "
     "'this week' means the week before it.",
 )
+@_MODEL_OPTION
 @click.pass_obj
-def ask(settings: Settings, question: str, since: str, until: str, source: str, as_of: str) -> None:
+def ask(
+    settings: Settings,
+    question: str,
+    since: str,
+    until: str,
+    source: str,
+    as_of: str,
+    model: str | None,
+) -> None:
     """Answer a question from the articles, streaming, then list the sources."""
     from assistant.chains.qa import Answer, Token
+    from assistant.models import settings_for_model
     from assistant.runtime import build_services, start_chat
     from assistant.ui import parse_filters
 
     with _friendly_errors():
         filters = parse_filters(since, until, source, as_of)
+        settings = settings_for_model(settings, model)
         services = build_services(settings)
         _ensure_ingested(services)
         chat = start_chat(settings, services)
@@ -416,9 +435,11 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
     default=None,
     help="With --json: the file (default: a new one under the cache folder's eval-results).",
 )
+@_MODEL_OPTION
 @click.pass_obj
 def eval_answers(
     settings: Settings,
+    model: str | None,
     data: Path,
     limit: int | None,
     choices: bool,
@@ -443,9 +464,11 @@ def eval_answers(
     )
     from assistant.eval_claims import ingest_corpus
     from assistant.eval_io import results_path, write_results
+    from assistant.models import settings_for_model
     from assistant.runtime import start_chat
 
     with _friendly_errors():
+        settings = settings_for_model(settings, model)
         chosen = [r.strip() for r in rows.split(",") if r.strip()]
         unknown = [r for r in chosen if r not in ROWS]
         if unknown or not chosen:

@@ -64,7 +64,12 @@ def discover_backend(
     try:
         if settings.llm_url:
             return _configured(settings, settings.llm_url.rstrip("/"), http)
-        ollama = _ollama(settings, settings.ollama_url.rstrip("/"), http)
+        # An empty Ollama URL means: do not look for Ollama (a bundled model was chosen).
+        ollama = (
+            _ollama(settings, settings.ollama_url.rstrip("/"), http)
+            if settings.ollama_url
+            else None
+        )
         if ollama is not None:
             return ollama
     finally:
@@ -153,3 +158,17 @@ def make_chat_model(backend: Backend, settings: Settings) -> BaseChatModel:
         max_retries=0,
         streaming=True,
     )
+
+
+def settings_for_model(settings: Settings, name: str | None) -> Settings:
+    """Settings that make ``name`` answer: a bundled model runs on the embedded server
+    (Ollama is not asked); any other name is asked of the configured server or Ollama."""
+    from assistant.embedded import BUNDLED_MODELS
+
+    if not name:
+        return settings
+    if name in BUNDLED_MODELS:
+        return settings.model_copy(
+            update={"embedded_model": name, "llm_url": None, "ollama_url": ""}
+        )
+    return settings.model_copy(update={"llm_model": name})
