@@ -322,6 +322,8 @@ def run_server(settings: Settings) -> None:
     # Gradio reads this at import: no usage reports leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _exit_cleanly_on_sigterm()  # also when started from app.py, without the command group
+    from assistant.embedded import BUNDLED_MODELS
+    from assistant.model_choice import ModelChoice
     from assistant.runtime import build_services, start_chat
     from assistant.ui import ChatHandler, build_ui
     from assistant.ui_tools import CorpusHandler, FactCheckHandler, SummaryHandler
@@ -342,6 +344,7 @@ def run_server(settings: Settings) -> None:
         except BaseException:
             chat.close()
             raise
+    models: ModelChoice | None = None
     try:
 
         def header() -> str:
@@ -354,7 +357,10 @@ def run_server(settings: Settings) -> None:
         def sources() -> list[str]:
             return sorted({a.source for a in services.store.list_articles() if a.source})
 
-        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label)
+        models = ModelChoice(
+            settings, chat, lambda chosen: start_chat(chosen, services), list(BUNDLED_MODELS)
+        )
+        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
         summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
         factchecks = FactCheckHandler(lambda: chat.current().factcheck)
         corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
@@ -364,6 +370,8 @@ def run_server(settings: Settings) -> None:
             server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
         )
     finally:
+        if models is not None:
+            models.close()
         chat.close()
 
 

@@ -79,7 +79,7 @@ def discover_backend(
     return Backend("embedded", base_url, alias)
 
 
-def _list_models(
+def list_models(
     http: httpx.Client, base_url: str, timeout: float, api_key: str | None = None
 ) -> list[str]:
     """Model ids from ``GET {base_url}/models``; raises httpx errors and ValueError."""
@@ -94,7 +94,7 @@ def _list_models(
 
 def _configured(settings: Settings, base_url: str, http: httpx.Client) -> Backend:
     try:
-        models = _list_models(http, base_url, CONFIGURED_PROBE_TIMEOUT, settings.llm_api_key)
+        models = list_models(http, base_url, CONFIGURED_PROBE_TIMEOUT, settings.llm_api_key)
     except httpx.TransportError as exc:
         raise ModelUnavailableError(
             f"The chat server at ASSISTANT_LLM_URL={base_url} does not answer ({exc}). "
@@ -125,7 +125,7 @@ def _configured(settings: Settings, base_url: str, http: httpx.Client) -> Backen
 
 def _ollama(settings: Settings, base_url: str, http: httpx.Client) -> Backend | None:
     try:
-        models = _list_models(http, base_url, OLLAMA_PROBE_TIMEOUT)
+        models = list_models(http, base_url, OLLAMA_PROBE_TIMEOUT)
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
         log.debug("No Ollama at %s: %s", base_url, exc)
         return None

@@ -17,6 +17,7 @@ from assistant.retrieval import Filters
 from assistant.store import Passage
 
 if TYPE_CHECKING:
+    from assistant.model_choice import ModelChoice
     from assistant.ui_tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
 log = logging.getLogger(__name__)
@@ -109,11 +110,23 @@ def parse_filters(since: str, until: str, source: str, as_of: str = "") -> Filte
 
 
 class ChatHandler:
-    def __init__(self, qa: Callable[[], QAChain], backend_label: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        qa: Callable[[], QAChain],
+        backend_label: Callable[[], str],
+        models: ModelChoice | None = None,
+    ) -> None:
         # Callables, so the handler always uses the current chain (a restarted server
         # brings a new one).
         self.qa = qa
         self.backend_label = backend_label
+        self.models = models
+
+    def _chosen(self, model: str | None) -> tuple[Callable[[], QAChain], Callable[[], str]]:
+        if self.models is None or not model:
+            return self.qa, self.backend_label
+        runtime = self.models.runtime(model)
+        return runtime.current_qa, lambda: runtime.backend.label
 
     def respond(
         self,
@@ -123,6 +136,7 @@ class ChatHandler:
         until: str = "",
         source: str = ALL_SOURCES,
         as_of: str = "",
+        model: str | None = None,
     ) -> Iterator[str]:
         """Yield the growing answer, then the answer with its sources under it."""
         if not message or not message.strip():
@@ -131,14 +145,17 @@ class ChatHandler:
         text = ""
         try:
             filters = parse_filters(since, until, source, as_of)
-            for event in self.qa().stream(message.strip(), history_to_turns(history), filters):
+            if model and self.models is not None and not self.models.ready(model):
+                yield f"_Starting {escape(model)}; the first answer takes longer…_"
+            qa, backend_label = self._chosen(model)
+            for event in qa().stream(message.strip(), history_to_turns(history), filters):
                 if isinstance(event, Retrieved):
                     yield "_Searching the articles…_"
                 elif isinstance(event, Token):
                     text += event.text
                     yield escape(text)
                 elif isinstance(event, Answer):
-                    footer = f"_Answered by {escape(self.backend_label())}_"
+                    footer = f"_Answered by {escape(backend_label())}_"
                     parts = (format_answer(event), format_sources(event), footer)
                     yield "\n\n".join(x for x in parts if x)
         except AssistantError as exc:
@@ -159,7 +176,22 @@ def build_ui(
     import gradio as gr
 
     with gr.Blocks(title="Newsroom assistant") as demo:
-        status = gr.Markdown(header())
+        with gr.Row():
+            status = gr.Markdown(header())
+            # Each browser session keeps its own choice; the default is the app's model.
+            model = (
+                gr.Dropdown(
+                    choices=handler.models.names(),
+                    value=handler.models.default_name,
+                    label="Model",
+                    info="Larger models read more carefully and answer more slowly.",
+                    elem_id="model-choice",
+                    scale=0,
+                    min_width=240,
+                )
+                if handler.models is not None
+                else None
+            )
         with gr.Tab("Ask"):
             with gr.Accordion("Dates and sources", open=False), gr.Row():
                 as_of = gr.Textbox(
@@ -182,7 +214,7 @@ def build_ui(
                     placeholder="Ask about the news in the corpus, e.g. "
                     "“Who did Zelenskyy speak with, and what did they agree?”",
                 ),
-                additional_inputs=[since, until, source, as_of],
+                additional_inputs=[since, until, source, as_of, *([model] if model else [])],
                 api_name="chat",
             )
         if summaries is not None:

@@ -138,3 +138,44 @@ def test_an_unsupported_sentence_is_marked_and_a_quote_shown_under_its_citation(
     )
     assert "> “Zelenskyy and &lt;b&gt;Sánchez&lt;/b&gt; agreed to accelerate" in final
     assert "[2]" not in final
+
+
+class FakeRuntime:
+    """Stands in for a started chat model: its chain and its label."""
+
+    def __init__(self, label: str, answer: str) -> None:
+        self.backend = type("B", (), {"label": label, "kind": "embedded", "model": label})()
+        self.chain = handler_for([answer]).qa()
+        self.closed = False
+
+    def current_qa(self) -> QAChain:
+        return self.chain
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_chosen_model_answers_and_is_named_in_the_footer(settings: Any) -> None:
+    from assistant.model_choice import ModelChoice
+
+    default = FakeRuntime("embedded llama.cpp · qwen2.5-0.5b-instruct", "Sánchez agreed [1].")
+    started: list[Any] = []
+
+    def start(chosen: Any) -> Any:
+        started.append(chosen)
+        return FakeRuntime("embedded llama.cpp · qwen2.5-1.5b-instruct", "Sánchez agreed [1].")
+
+    quiet = settings.model_copy(update={"ollama_url": ""})
+    models = ModelChoice(quiet, default, start, ["qwen2.5-0.5b", "qwen2.5-1.5b"])  # type: ignore[arg-type]
+    assert models.names() == ["qwen2.5-0.5b", "qwen2.5-1.5b"]
+    handler = ChatHandler(default.current_qa, lambda: default.backend.label, models)  # type: ignore[arg-type]
+    small = list(handler.respond("Who?", [], "", "", ALL_SOURCES, "", "qwen2.5-0.5b"))[-1]
+    assert small.endswith("_Answered by embedded llama.cpp · qwen2.5-0.5b-instruct_")
+    assert started == []  # the default model is not started again
+    outputs = list(handler.respond("Who?", [], "", "", ALL_SOURCES, "", "qwen2.5-1.5b"))
+    assert "Starting qwen2.5-1.5b" in outputs[0]
+    assert outputs[-1].endswith("_Answered by embedded llama.cpp · qwen2.5-1.5b-instruct_")
+    assert started[0].embedded_model == "qwen2.5-1.5b" and started[0].ollama_url == ""
+    list(handler.respond("Who?", [], "", "", ALL_SOURCES, "", "qwen2.5-1.5b"))
+    assert len(started) == 1  # started once, then shared
+    models.close()
