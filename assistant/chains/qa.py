@@ -135,9 +135,10 @@ class QAChain:
     def over(
         self, retrieve: Callable[[str, Filters | None], list[Passage]], min_relevance: float
     ) -> QAChain:
-        """The same chain reading other passages (the evaluation's gold-context row)."""
+        """The same chain reading other passages whole, in rank order (the evaluation's
+        gold-context row: the gold article's best passages, as many as the budget holds)."""
         other = copy.copy(self)
-        other.retrieve, other.min_relevance = retrieve, min_relevance
+        other.retrieve, other.min_relevance, other.article_tokens = retrieve, min_relevance, 0
         return other
 
     def stream(
