@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.chains.attribution import NOT_FOUND, attribute, split_cited
-from assistant.store import Passage
+from assistant.answer.attribution import NOT_FOUND, attribute, split_cited
+from assistant.types import Passage
 
 
 def passage(n: int, text: str) -> Passage:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chains.qa import Answer, Retrieved, Token
+from assistant.answer.qa import Answer, Retrieved, Token
 from assistant.errors import ConfigError
-from assistant.eval_answer_scoring import named_choices, outcome
-from assistant.eval_answers import load_news_questions, run_one, summarize_row
-from assistant.store import Passage
+from assistant.types import Passage
+from devtools.eval_answer_scoring import named_choices, outcome
+from devtools.eval_answers import load_news_questions, run_one, summarize_row
 
 SHOWS = ["“Game of Thrones”", "“Squid Game”", "“Breaking Bad”", "“Friends”"]
 
@@ -96,8 +96,8 @@ def _passage(n: int, text: str, article: str) -> Passage:
 
 
 def test_one_answer_is_scored_for_gold_citations_and_time() -> None:
-    from assistant.chains.attribution import attribute
-    from assistant.eval_answers import NewsQuestion
+    from assistant.answer.attribution import attribute
+    from devtools.eval_answers import NewsQuestion
 
     passages = [
         _passage(1, "Netflix said Squid Game is green lit for a second season.", "gold"),
@@ -124,7 +124,7 @@ def test_one_answer_is_scored_for_gold_citations_and_time() -> None:
 
 
 def test_a_failing_question_counts_as_wrong() -> None:
-    from assistant.eval_answers import NewsQuestion
+    from devtools.eval_answers import NewsQuestion
 
     def failing():  # type: ignore[no-untyped-def]
         yield Retrieved("q", [], 0)

@@ -13,11 +13,11 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.config import Settings
-from assistant.embedded import free_port
 from assistant.errors import ModelUnavailableError
-from assistant.models import Backend, discover_backend, make_chat_model
+from assistant.llm.backends import Backend, discover_backend, make_chat_model
+from assistant.llm.local_server import free_port
 
-EMBEDDED = ("http://127.0.0.1:9/v1", "qwen2.5-0.5b-instruct")
+EMBEDDED = ("http://127.0.0.1:9/v1", "Qwen2.5-Coder-0.5B-Instruct")
 
 
 class FakeServer:
@@ -167,7 +167,7 @@ def test_embedded_started_when_ollama_has_nothing(
     ollama, start = serve(models, status), Embedded()
     backend = discover_backend(configure(settings, ollama_url=ollama.url), start)
     assert backend == Backend("embedded", *EMBEDDED) and start.calls == 1
-    assert backend.label == "embedded llama.cpp · qwen2.5-0.5b-instruct"
+    assert backend.label == "embedded llama.cpp · Qwen2.5-Coder-0.5B-Instruct"
 
 
 def test_embedded_started_when_nothing_answers(settings: Settings, nowhere: str) -> None:
@@ -209,7 +209,7 @@ def test_chat_model_settings(settings: Settings) -> None:
 def test_a_bundled_model_chosen_by_name_runs_embedded_even_when_ollama_answers(
     settings: Settings, serve: Callable[..., FakeServer]
 ) -> None:
-    from assistant.models import settings_for_model
+    from assistant.llm.backends import settings_for_model
 
     ollama, start = serve(["llama3.2:latest"]), Embedded()
     chosen = settings_for_model(configure(settings, ollama_url=ollama.url), "qwen2.5-1.5b")
@@ -221,7 +221,7 @@ def test_a_bundled_model_chosen_by_name_runs_embedded_even_when_ollama_answers(
 def test_another_model_name_is_asked_of_ollama(
     settings: Settings, serve: Callable[..., FakeServer]
 ) -> None:
-    from assistant.models import settings_for_model
+    from assistant.llm.backends import settings_for_model
 
     ollama = serve(["llama3.2:latest", "mistral:latest"])
     chosen = settings_for_model(configure(settings, ollama_url=ollama.url), "mistral")

@@ -10,12 +10,11 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from assistant.chains.options import letter_probabilities, read_options
-from assistant.chains.qa import Answer, QAChain
+from assistant.answer.options import letter_probabilities, read_options
+from assistant.answer.prompts import load_prompts
+from assistant.answer.qa import Answer, QAChain
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
+from assistant.types import Filters, Passage
 
 
 def test_lettered_options_are_read_from_the_question() -> None:

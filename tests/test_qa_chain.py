@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chains.context import cited_numbers, format_passage, pack_context
-from assistant.chains.qa import NOTHING_FOUND, Answer, QAChain, Retrieved, Token
+from assistant.answer.context import cited_numbers, format_passage, pack_context
+from assistant.answer.prompts import load_prompts
+from assistant.answer.qa import NOTHING_FOUND, QAChain
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
 from assistant.tokens import count_tokens
+from assistant.types import Answer, Filters, Passage, Retrieved, Token
 
 
 def passage(n: int, text: str = "Zelenskyy spoke with Sánchez.", score: float = 0.6) -> Passage:
@@ -129,7 +128,7 @@ def test_cited_numbers(text: str, expected: list[int]) -> None:
 
 
 def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
-    from assistant.chains.qa import EMPTY_ANSWER
+    from assistant.answer.qa import EMPTY_ANSWER
 
     chain, _, _ = make_chain(["   "], [passage(1)])
     answer = list(chain.stream("Who?"))[-1]
@@ -183,7 +182,7 @@ def test_shown_citations_are_checked_against_the_passages(cache_dir: object) -> 
 def test_condensed_context_keeps_question_bearing_sentences_of_more_articles(
     cache_dir: object,
 ) -> None:
-    from assistant.chains.condense_context import condense_passages
+    from assistant.answer.condense_context import condense_passages
 
     filler = " ".join(f"Background sentence number {i} about other things." for i in range(30))
     found = [
@@ -204,7 +203,7 @@ def test_condensed_context_keeps_question_bearing_sentences_of_more_articles(
 def test_chunks_of_one_article_become_one_passage_without_repeats(cache_dir: object) -> None:
     from dataclasses import replace
 
-    from assistant.chains.condense_context import condense_passages
+    from assistant.answer.condense_context import condense_passages
 
     first = replace(passage(1, "Zelenskyy spoke with Sánchez. They discussed air defence."))
     second = replace(

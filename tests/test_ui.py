@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chains.qa import QAChain
+from assistant.answer.prompts import load_prompts
+from assistant.answer.qa import QAChain
+from assistant.app.web.chat import ALL_SOURCES, ChatHandler, history_to_turns, parse_filters
 from assistant.config import PROJECT_ROOT
 from assistant.errors import ModelUnavailableError
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
-from assistant.ui import ALL_SOURCES, ChatHandler, history_to_turns, parse_filters
+from assistant.types import Filters, Passage
 
 SEED_PASSAGE = Passage(
     chunk_id="c1",
@@ -156,7 +155,7 @@ class FakeRuntime:
 
 
 def test_the_chosen_model_answers_and_is_named_in_the_footer(settings: Any) -> None:
-    from assistant.model_choice import ModelChoice
+    from assistant.app.model_choice import ModelChoice
 
     default = FakeRuntime("embedded llama.cpp · qwen2.5-0.5b-instruct", "Sánchez agreed [1].")
     started: list[Any] = []
