@@ -23,7 +23,24 @@ Outcome = Literal["right", "wrong", "abstained"]
 # How far apart a choice's words may be in the answer: a few words may come between them
 # ("famed"), but words scattered over a paragraph do not name the choice.
 _SLACK = 3
+_MIN_STEM = 5
+_ENDINGS = frozenset({"s", "es", "n", "ns", "an", "ans", "ian", "ians", "ese"})
 _LETTER = re.compile(r"(?:\(([A-Da-d])\)|\b([A-D])\)|\boption\s+([A-Da-d])\b)")
+
+
+def _same_word(wanted: str, token: str) -> bool:
+    """Equal, or the same word with a plural or demonym ending ("europe" / "european",
+    "russia" / "russians"); the stem has at least five letters, so short words never
+    match this way."""
+    if wanted == token:
+        return True
+    short, long = sorted((wanted, token), key=len)
+    return (
+        len(short) >= _MIN_STEM
+        and not short[0].isdigit()
+        and long.startswith(short)
+        and long[len(short) :] in _ENDINGS
+    )
 
 
 def _occurs_close(wanted: Sequence[str], tokens: Sequence[str]) -> bool:
@@ -31,14 +48,14 @@ def _occurs_close(wanted: Sequence[str], tokens: Sequence[str]) -> bool:
     if not wanted:
         return False
     for start, token in enumerate(tokens):
-        if token != wanted[0]:
+        if not _same_word(wanted[0], token):
             continue
         position, found = start, 1
         while found < len(wanted) and position + 1 < len(tokens):
             position += 1
             if position - start >= len(wanted) + _SLACK:
                 break
-            if tokens[position] == wanted[found]:
+            if _same_word(wanted[found], tokens[position]):
                 found += 1
         if found == len(wanted):
             return True

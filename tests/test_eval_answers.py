@@ -29,6 +29,7 @@ SHOWS = ["“Game of Thrones”", "“Squid Game”", "“Breaking Bad”", "“
         ),
         ("Netflix renewed Squid Game for a second season [1].", SHOWS, 1),
         ("The event was in Coeur d'Alene, Idaho.", ["California", "Idaho", "New York"], 1),
+        ("The European Union will require it [1].", ["Europe", "North America", "Asia"], 0),
     ],
 )
 def test_normalized_words_and_numbers_name_the_gold_choice(
@@ -52,6 +53,13 @@ def test_no_option_named_is_wrong_unless_the_answer_abstains() -> None:
 def test_a_choice_inside_a_longer_named_one_is_not_named_on_its_own() -> None:
     choices = ["New York", "New York City", "Los Angeles"]
     assert named_choices("It happened in New York City.", choices) == [1]
+
+
+def test_only_plural_and_demonym_endings_join_a_word_to_its_stem() -> None:
+    assert named_choices("Russians voted.", ["Russia", "Ukraine"]) == [0]
+    assert named_choices("He was in Chinatown.", ["China", "Japan"]) == []
+    assert named_choices("Sales in Indiana rose.", ["India", "Iran"]) == []
+    assert named_choices("It cost $125.", ["$12", "$20"]) == []
 
 
 def test_scattered_words_do_not_name_a_choice() -> None:
