@@ -195,7 +195,8 @@ def run_one(
                 result.outcome = outcome(
                     result.written, question.choices, question.answer, by_letter
                 )
-                citation_figures(result, event)
+                if event.passages:  # without passages (closed book) nothing can be cited
+                    citation_figures(result, event)
     except AssistantError as exc:
         result.error = str(exc)
     except Exception as exc:  # one failure is counted, never fatal to the run
