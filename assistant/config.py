@@ -116,11 +116,6 @@ class Settings(BaseSettings):
         description="Tokens of each retrieved article's question-bearing sentences put in a "
         "question's prompt, so more articles fit the budget; 0 puts whole passages.",
     )
-    pick_options: bool = Field(
-        True,
-        description="A question that lists lettered options, (A) … (B) …, is answered with "
-        "the option the model's probabilities favour, instead of in prose.",
-    )
     min_relevance: float = Field(
         0.2,
         ge=-1.0,

@@ -122,7 +122,6 @@ class Answer:
     cited: list[int] = field(default_factory=list)  # 1-based numbers into passages
     attribution: Attribution | None = None  # each sentence's supporting passages
     written: str = ""  # the model's own words, before the citations were checked
-    confidence: float | None = None  # of an option picked from the model's probabilities
 
     @property
     def cited_passages(self) -> list[Passage]:

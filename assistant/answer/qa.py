@@ -20,7 +20,6 @@ from assistant.answer.attribution import attribute
 from assistant.answer.condense_context import condense_passages
 from assistant.answer.context import pack_context
 from assistant.answer.model_errors import model_errors
-from assistant.answer.options import MIN_CONFIDENCE, OptionPicker, read_options
 from assistant.answer.prompts import PromptSet
 from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
@@ -31,7 +30,6 @@ NOTHING_FOUND = (
     "I found nothing about this in the articles I have, so I can't answer it from them. "
     "Try other words, widen the date or source filters, or add articles on the subject."
 )
-NOT_SAID = "The articles I have do not say."
 EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
 _HISTORY_ANSWER_CHARS = 400
@@ -68,7 +66,6 @@ class QAChain:
         context_tokens: int,
         min_relevance: float,
         article_tokens: int = 0,
-        pick_options: bool = False,
     ) -> None:
         self.retrieve = retrieve
         self.context_tokens = context_tokens
@@ -76,8 +73,6 @@ class QAChain:
         self.article_tokens = article_tokens  # 0: whole passages
         self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
         self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
-        # Without it, a question's lettered options are answered in prose like any other.
-        self.options = OptionPicker(llm, prompts.qa) if pick_options else None
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
@@ -129,26 +124,6 @@ class QAChain:
             "context": packed.text,
             "question": standalone,
         }
-        options = read_options(standalone) if self.options is not None else None
-        if options is not None and self.options is not None:
-            pick = self.options.pick(options, packed.text, inputs["today"])
-            if pick is not None:
-                text = (
-                    f"({chr(65 + pick.index)}) {options.choices[pick.index]}."
-                    if pick.probability >= MIN_CONFIDENCE
-                    else NOT_SAID
-                )
-                yield Token(text)
-                attribution = attribute(text, packed.passages)
-                yield Answer(
-                    attribution.render(),
-                    packed.passages,
-                    attribution.cited,
-                    attribution,
-                    text,
-                    pick.probability,
-                )
-                return
         parts: list[str] = []
         with model_errors():
             for piece in self.answer_chain.stream(inputs):

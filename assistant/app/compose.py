@@ -167,7 +167,6 @@ def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> 
             settings.context_tokens,
             settings.min_relevance,
             settings.article_tokens,
-            settings.pick_options,
         ),
         summarize=SummarizeChain(
             llm,
