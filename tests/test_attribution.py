@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer.attribution import NOT_FOUND, attribute, split_cited
-from assistant.types import Passage
+from assistant.answer.attribution import attribute, split_cited
+from assistant.types import NOT_FOUND, Passage
 
 
 def passage(n: int, text: str) -> Passage:

@@ -14,20 +14,18 @@ shown beside the citation, word for word from the passage.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from itertools import pairwise
 
 from assistant.answer.context import CITATION
 from assistant.answer.wording import normalize, numbers
 from assistant.index.keywords import query_terms
 from assistant.text import SENTENCE_END, sentences
-from assistant.types import Passage
+from assistant.types import Attribution, CitedSentence, Passage, Support
 
 # Chosen on the odd-numbered questions of the news benchmark: lower lets sentences that
 # share a name or two with a passage pass as supported.
 MIN_COVERAGE = 0.5
-NOT_FOUND = "(not found in the sources)"
 
 # What the assistant says when the articles do not answer: the prompt's wording, the
 # chain's own messages, and the close variants small models write. Such a sentence needs
@@ -40,79 +38,10 @@ _ABSTAIN = re.compile(
     re.IGNORECASE,
 )
 _DANGLING = re.compile(r"(?:\s+(?:and|or|with)|\s*,)\s*([.!?]?)$", re.IGNORECASE)
-_TRAILING_PUNCTUATION = re.compile(r"\s*([.!?:;,]*)\s*$")
 
 
 def abstains(text: str) -> bool:
     return bool(_ABSTAIN.search(text))
-
-
-@dataclass(frozen=True)
-class Support:
-    passage: int  # 1-based number into the passages given
-    quote: str  # the supporting sentence(s), word for word from the passage
-    coverage: float  # share of the sentence's content words in the quote
-
-
-@dataclass(frozen=True)
-class CitedSentence:
-    text: str  # the sentence as written, without its citation marks
-    written: tuple[int, ...]  # the numbers the model put on it
-    sources: tuple[Support, ...]  # the passages cited for it once checked
-    needs_source: bool = True  # False for "the articles do not say" and the like
-    new_line: bool = False  # the model started it on a line of its own
-
-    @property
-    def cited(self) -> tuple[int, ...]:
-        return tuple(s.passage for s in self.sources)
-
-    @property
-    def unsupported(self) -> bool:
-        return self.needs_source and not self.sources
-
-
-@dataclass(frozen=True)
-class Attribution:
-    sentences: list[CitedSentence]
-
-    @property
-    def cited(self) -> list[int]:
-        """Passage numbers cited, in order of first citation."""
-        seen: list[int] = []
-        for sentence in self.sentences:
-            seen += [n for n in sentence.cited if n not in seen]
-        return seen
-
-    def quotes(self, number: int) -> list[str]:
-        found: list[str] = []
-        for sentence in self.sentences:
-            found += [s.quote for s in sentence.sources if s.passage == number]
-        return list(dict.fromkeys(found))
-
-    def render(
-        self, escape: Callable[[str], str] = lambda text: text, marker: str = NOT_FOUND
-    ) -> str:
-        """The answer with each citation at the end of its sentence, before the full stop,
-        and the sentences no passage supports marked."""
-        out = ""
-        for sentence in self.sentences:
-            body, stop = _split_stop(sentence.text)
-            if sentence.sources:
-                body = f"{escape(body)} " + "".join(f"[{n}]" for n in sentence.cited)
-            elif sentence.unsupported:
-                body = f"{escape(body)} {marker}"
-            else:
-                body = escape(body)
-            if out:
-                out += "\n" if sentence.new_line else " "
-            out += body + stop
-        return out
-
-
-def _split_stop(sentence: str) -> tuple[str, str]:
-    match = _TRAILING_PUNCTUATION.search(sentence)
-    assert match is not None  # the pattern matches the empty end of any string
-    return sentence[: match.start()], match.group(1)
 
 
 def _numbers_in(text: str) -> list[int]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import html
 
-from assistant.answer.attribution import NOT_FOUND
-from assistant.types import Answer, Passage
+from assistant.types import NOT_FOUND, Answer, Passage
 
 _EXCERPT_CHARS = 220
 
