@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.qa import Answer
 from assistant.app.compose import ChatRuntime, build_services, start_chat
 from assistant.config import Settings
 from assistant.ingest.sync import ingest_paths
+from assistant.types import Answer
 from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e
