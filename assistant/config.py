@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         description="Token budget for retrieved passages in a prompt; sized so the embedded "
         "0.5B model starts answering within about 5 s on 2 cores.",
     )
+    article_tokens: int = Field(
+        70,
+        ge=0,
+        description="Tokens of each retrieved article's question-bearing sentences put in a "
+        "question's prompt, so more articles fit the budget; 0 puts whole passages.",
+    )
     min_relevance: float = Field(
         0.2,
         ge=-1.0,

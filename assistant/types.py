@@ -8,6 +8,8 @@ makes them, so a stage can name what it receives without importing the stage bef
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -110,13 +112,87 @@ class Token:
     text: str
 
 
+NOT_FOUND = "(not found in the sources)"
+_TRAILING_PUNCTUATION = re.compile(r"\s*([.!?:;,]*)\s*$")
+
+
+@dataclass(frozen=True)
+class Support:
+    passage: int  # 1-based number into the passages given
+    quote: str  # the supporting sentence(s), word for word from the passage
+    coverage: float  # share of the sentence's content words in the quote
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    text: str  # the sentence as written, without its citation marks
+    written: tuple[int, ...]  # the numbers the model put on it
+    sources: tuple[Support, ...]  # the passages cited for it once checked
+    needs_source: bool = True  # False for "the articles do not say" and the like
+    new_line: bool = False  # the model started it on a line of its own
+
+    @property
+    def cited(self) -> tuple[int, ...]:
+        return tuple(s.passage for s in self.sources)
+
+    @property
+    def unsupported(self) -> bool:
+        return self.needs_source and not self.sources
+
+
+@dataclass(frozen=True)
+class Attribution:
+    sentences: list[CitedSentence]
+
+    @property
+    def cited(self) -> list[int]:
+        """Passage numbers cited, in order of first citation."""
+        seen: list[int] = []
+        for sentence in self.sentences:
+            seen += [n for n in sentence.cited if n not in seen]
+        return seen
+
+    def quotes(self, number: int) -> list[str]:
+        found: list[str] = []
+        for sentence in self.sentences:
+            found += [s.quote for s in sentence.sources if s.passage == number]
+        return list(dict.fromkeys(found))
+
+    def render(
+        self, escape: Callable[[str], str] = lambda text: text, marker: str = NOT_FOUND
+    ) -> str:
+        """The answer with each citation at the end of its sentence, before the full stop,
+        and the sentences no passage supports marked."""
+        out = ""
+        for sentence in self.sentences:
+            body, stop = _split_stop(sentence.text)
+            if sentence.sources:
+                body = f"{escape(body)} " + "".join(f"[{n}]" for n in sentence.cited)
+            elif sentence.unsupported:
+                body = f"{escape(body)} {marker}"
+            else:
+                body = escape(body)
+            if out:
+                out += "\n" if sentence.new_line else " "
+            out += body + stop
+        return out
+
+
+def _split_stop(sentence: str) -> tuple[str, str]:
+    match = _TRAILING_PUNCTUATION.search(sentence)
+    assert match is not None  # the pattern matches the empty end of any string
+    return sentence[: match.start()], match.group(1)
+
+
 @dataclass(frozen=True)
 class Answer:
     """Emitted last."""
 
-    text: str
+    text: str  # as shown: for questions, citations checked against the passages
     passages: list[Passage]
     cited: list[int] = field(default_factory=list)  # 1-based numbers into passages
+    attribution: Attribution | None = None  # each sentence's supporting passages
+    written: str = ""  # the model's own words, before the citations were checked
 
     @property
     def cited_passages(self) -> list[Passage]:

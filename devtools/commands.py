@@ -130,6 +130,99 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
         click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
 
 
+@eval_group.command(name="answers")
+@_model_eval_options("questions", "Folder with corpus.jsonl and questions.jsonl (with choices).")
+@click.option("--choices", is_flag=True, help="Put the lettered options in the question.")
+@click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only the questions whose id ends in an odd (or even) number.",
+)
+@click.option(
+    "--rows",
+    default="pipeline,closed book,gold context",
+    show_default=True,
+    help="Comma-separated rows to run: pipeline, closed book, gold context.",
+)
+@click.option(
+    "--model",
+    default=None,
+    help="The chat model: a bundled one (qwen2.5-0.5b, qwen2.5-1.5b) or a model of Ollama "
+    "or ASSISTANT_LLM_URL.",
+)
+@click.pass_obj
+def eval_answers(
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    as_json: bool,
+    output: Path | None,
+    choices: bool,
+    split: str | None,
+    rows: str,
+    model: str | None,
+) -> None:
+    """Answers through the app's question chain, each question as of its date: right,
+    wrong and abstained, gold article in the prompt, citations and latency, beside a
+    closed-book and a gold-context row. Progress goes to stderr, one line per answer."""
+    from assistant.app.compose import start_chat
+    from assistant.llm.backends import settings_for_model
+    from devtools.eval_answers import (
+        ROWS,
+        Row,
+        Split,
+        evaluate_answers,
+        format_answers,
+        load_news_questions,
+        retrieval_hits,
+    )
+    from devtools.eval_claims import ingest_corpus
+
+    with friendly_errors():
+        settings = settings_for_model(settings, model)
+        chosen = [r.strip() for r in rows.split(",") if r.strip()]
+        unknown = [r for r in chosen if r not in ROWS]
+        if unknown or not chosen:
+            raise click.BadParameter(
+                f"{', '.join(unknown) or 'nothing'}; choose from {', '.join(ROWS)}",
+                param_hint="--rows",
+            )
+        questions = load_news_questions(data / "questions.jsonl", limit, cast(Split | None, split))
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            report = ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        hits = retrieval_hits(
+            services.store, services.embeddings, settings.min_relevance, questions
+        )
+        chat = start_chat(settings, services)
+        try:
+            click.echo(f"Answering {len(questions)} questions with {chat.backend.label}", err=True)
+            results = evaluate_answers(
+                chat.current_qa,
+                lambda: chat.current().llm,
+                services.store,
+                services.embeddings,
+                questions,
+                [cast(Row, r) for r in chosen],
+                with_options=choices,
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split,
+            "retrieval": hits,
+            **results,
+        }
+        click.echo(format_answers(results))
+        if as_json:
+            _write_json(settings, results, "answers", data, output)
+
+
 @eval_group.command(name="claims")
 @_model_eval_options("claims", "Folder with corpus.jsonl (evidence sentences) and claims.jsonl.")
 @click.option(

@@ -28,7 +28,7 @@ import httpx
 
 from assistant.config import PROJECT_ROOT
 from assistant.llm.local_server import free_port
-from devtools.scripted_model import ScriptedServer
+from devtools.scripted_model import MODEL_ID, ScriptedServer
 
 START_TIMEOUT = 240.0  # loading the embedding model and ingesting the seed corpus
 MAX_SESSIONS = 200
@@ -121,7 +121,7 @@ def ask(url: str, question: str, timeout: float) -> str:
 
     client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
     try:
-        job = client.submit(question, "", "", "All sources", "", api_name="/chat")
+        job = client.submit(question, "", "", "All sources", "", MODEL_ID, api_name="/chat")
         return str(job.result(timeout=timeout))
     finally:
         client.close()

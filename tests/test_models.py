@@ -204,3 +204,25 @@ def test_chat_model_settings(settings: Settings) -> None:
     # llama-cpp-python's server reads max_tokens; OpenAI's API reads max_completion_tokens.
     payload = llm._get_request_payload([("user", "hi")])
     assert payload["max_completion_tokens"] == 77 and payload["extra_body"] == {"max_tokens": 77}
+
+
+def test_a_bundled_model_chosen_by_name_runs_embedded_even_when_ollama_answers(
+    settings: Settings, serve: Callable[..., FakeServer]
+) -> None:
+    from assistant.llm.backends import settings_for_model
+
+    ollama, start = serve(["llama3.2:latest"]), Embedded()
+    chosen = settings_for_model(configure(settings, ollama_url=ollama.url), "qwen2.5-1.5b")
+    assert chosen.embedded_model == "qwen2.5-1.5b"
+    assert discover_backend(chosen, start).kind == "embedded" and start.calls == 1
+    assert ollama.requests == []  # Ollama was not asked
+
+
+def test_another_model_name_is_asked_of_ollama(
+    settings: Settings, serve: Callable[..., FakeServer]
+) -> None:
+    from assistant.llm.backends import settings_for_model
+
+    ollama = serve(["llama3.2:latest", "mistral:latest"])
+    chosen = settings_for_model(configure(settings, ollama_url=ollama.url), "mistral")
+    assert discover_backend(chosen, Embedded()).label == "Ollama · mistral"

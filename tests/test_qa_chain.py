@@ -146,3 +146,84 @@ def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
     chain, _, _ = make_chain(["   "], [passage(1)])
     answer = list(chain.stream("Who?"))[-1]
     assert isinstance(answer, Answer) and answer.text == EMPTY_ANSWER and answer.cited == []
+
+
+def test_the_default_reference_date_is_today(cache_dir: object) -> None:
+    """A reader of live news means the days before the question: retrieval gets today as
+    its as-of date, and the prompt says so."""
+    llm = RecordingModel(responses=["Zelenskyy spoke with Sánchez [1]."], seen=[])
+    seen: list[Filters | None] = []
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        seen.append(filters)
+        return [passage(1)]
+
+    chain = QAChain(llm, retrieve, load_prompts(PROJECT_ROOT / "prompts"), 800, 0.2)
+    list(chain.stream("Who did Zelenskyy speak with this week?", filters=Filters(source="seed")))
+    assert seen[0] is not None
+    assert seen[0].as_of == date.today() and seen[0].source == "seed"
+    assert f"Today is {date.today().isoformat()}" in llm.seen[0][1].content
+
+
+def test_the_as_of_date_overrides_today_in_retrieval_and_prompt(cache_dir: object) -> None:
+    llm = RecordingModel(responses=["Zelenskyy spoke with Sánchez [1]."], seen=[])
+    seen: list[Filters | None] = []
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        seen.append(filters)
+        return [passage(1)]
+
+    chain = QAChain(llm, retrieve, load_prompts(PROJECT_ROOT / "prompts"), 800, 0.2)
+    list(chain.stream("Who?", filters=Filters(as_of=date(2024, 3, 26)), today=date(2030, 1, 1)))
+    assert seen[0] is not None and seen[0].as_of == date(2024, 3, 26)
+    assert "Today is 2024-03-26" in llm.seen[0][1].content
+
+
+def test_shown_citations_are_checked_against_the_passages(cache_dir: object) -> None:
+    chain, _, _ = make_chain(
+        ["[1]. Zelenskyy spoke with Sánchez [4]. He also met the Pope [1]."], [passage(1)]
+    )
+    answer = list(chain.stream("Who did Zelenskyy speak with?"))[-1]
+    assert isinstance(answer, Answer)
+    assert answer.written.startswith("[1]. Zelenskyy")
+    assert answer.text == (
+        "Zelenskyy spoke with Sánchez [1]. He also met the Pope (not found in the sources)."
+    )
+    assert answer.cited == [1]
+
+
+def test_condensed_context_keeps_question_bearing_sentences_of_more_articles(
+    cache_dir: object,
+) -> None:
+    from assistant.answer.condense_context import condense_passages
+
+    filler = " ".join(f"Background sentence number {i} about other things." for i in range(30))
+    found = [
+        passage(1, f"{filler} Zelenskyy spoke with Sánchez on Monday. {filler}"),
+        passage(2, f"{filler} The summit will be held in Switzerland. {filler}"),
+        passage(3, f"Zelenskyy thanked Spain. {filler}"),
+    ]
+    whole = pack_context(found, 700)
+    assert len(whole.passages) < 3  # whole chunks: not all three fit
+    condensed = condense_passages(found, "Who did Zelenskyy speak with at the summit?", 70)
+    packed = pack_context(condensed, 700)
+    assert [p.chunk_id for p in packed.passages] == ["c1", "c2", "c3"]
+    assert "Zelenskyy spoke with Sánchez on Monday." in packed.passages[0].text
+    assert "Background" not in packed.passages[0].text
+    assert all(count_tokens(p.text) <= 70 for p in packed.passages)
+
+
+def test_chunks_of_one_article_become_one_passage_without_repeats(cache_dir: object) -> None:
+    from dataclasses import replace
+
+    from assistant.answer.condense_context import condense_passages
+
+    first = replace(passage(1, "Zelenskyy spoke with Sánchez. They discussed air defence."))
+    second = replace(
+        first, chunk_id="c1b", index=1, text="They discussed air defence. Spain helps."
+    )
+    [merged] = condense_passages(
+        [first, second], "What did Zelenskyy and Sánchez discuss about air defence?"
+    )
+    assert merged.text.count("They discussed air defence.") == 1
+    assert merged.text.startswith("Zelenskyy spoke with Sánchez.")

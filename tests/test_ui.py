@@ -45,12 +45,13 @@ def handler_for(responses: list[str], seen: list[Any] | None = None) -> ChatHand
 
 
 def test_answer_grows_then_ends_with_sources_and_backend(cache_dir: object) -> None:
-    outputs = list(handler_for(["He spoke with Pedro Sánchez [1]."]).respond("Who?", []))
+    answer = "He and Sánchez agreed to accelerate a security agreement [1]."
+    outputs = list(handler_for([answer]).respond("Who?", []))
     assert len(outputs) > 3
     grown = [o for o in outputs if o.startswith("He")]
     assert len(grown[0]) < len(grown[-2])  # streamed
     final = outputs[-1]
-    assert final.startswith("He spoke with Pedro Sánchez [1].")
+    assert final.startswith(answer)
     assert "**Sources**" in final and "Zelenskyy and Sánchez talk" in final
     assert "2024-03-25" in final and "seed.txt" in final
     assert "&lt;b&gt;Sánchez&lt;/b&gt;" in final  # article text is shown as text
@@ -123,3 +124,57 @@ def test_as_of_reaches_the_filters(cache_dir: object) -> None:
     seen: list[Any] = []
     list(handler_for(["ok [1]"], seen).respond("Who?", [], "", "", ALL_SOURCES, "2024-03-26"))
     assert seen[0][1].as_of.isoformat() == "2024-03-26"
+
+
+def test_an_unsupported_sentence_is_marked_and_a_quote_shown_under_its_citation(
+    cache_dir: object,
+) -> None:
+    answer = "Sánchez agreed to accelerate a security agreement [2]. They also met in Paris [1]."
+    final = list(handler_for([answer]).respond("Who?", []))[-1]
+    assert final.startswith(
+        "Sánchez agreed to accelerate a security agreement [1]. "
+        "They also met in Paris _(not found in the sources)_."
+    )
+    assert "> “Zelenskyy and &lt;b&gt;Sánchez&lt;/b&gt; agreed to accelerate" in final
+    assert "[2]" not in final
+
+
+class FakeRuntime:
+    """Stands in for a started chat model: its chain and its label."""
+
+    def __init__(self, label: str, answer: str) -> None:
+        self.backend = type("B", (), {"label": label, "kind": "embedded", "model": label})()
+        self.chain = handler_for([answer]).qa()
+        self.closed = False
+
+    def current_qa(self) -> QAChain:
+        return self.chain
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_chosen_model_answers_and_is_named_in_the_footer(settings: Any) -> None:
+    from assistant.app.model_choice import ModelChoice
+
+    default = FakeRuntime("embedded llama.cpp · qwen2.5-0.5b-instruct", "Sánchez agreed [1].")
+    started: list[Any] = []
+
+    def start(chosen: Any) -> Any:
+        started.append(chosen)
+        return FakeRuntime("embedded llama.cpp · qwen2.5-1.5b-instruct", "Sánchez agreed [1].")
+
+    quiet = settings.model_copy(update={"ollama_url": ""})
+    models = ModelChoice(quiet, default, start, ["qwen2.5-0.5b", "qwen2.5-1.5b"])  # type: ignore[arg-type]
+    assert models.names() == ["qwen2.5-0.5b", "qwen2.5-1.5b"]
+    handler = ChatHandler(default.current_qa, lambda: default.backend.label, models)  # type: ignore[arg-type]
+    small = list(handler.respond("Who?", [], "", "", ALL_SOURCES, "", "qwen2.5-0.5b"))[-1]
+    assert small.endswith("_Answered by embedded llama.cpp · qwen2.5-0.5b-instruct_")
+    assert started == []  # the default model is not started again
+    outputs = list(handler.respond("Who?", [], "", "", ALL_SOURCES, "", "qwen2.5-1.5b"))
+    assert "Starting qwen2.5-1.5b" in outputs[0]
+    assert outputs[-1].endswith("_Answered by embedded llama.cpp · qwen2.5-1.5b-instruct_")
+    assert started[0].embedded_model == "qwen2.5-1.5b" and started[0].ollama_url == ""
+    list(handler.respond("Who?", [], "", "", ALL_SOURCES, "", "qwen2.5-1.5b"))
+    assert len(started) == 1  # started once, then shared
+    models.close()

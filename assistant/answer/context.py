@@ -11,7 +11,7 @@ from assistant.types import Passage
 
 log = logging.getLogger(__name__)
 
-_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def pack_context(passages: list[Passage], budget_tokens: int) -> PackedContext:
 def cited_numbers(answer: str, available: int) -> list[int]:
     """The passage numbers an answer cites, in order of first citation."""
     seen: list[int] = []
-    for match in _CITATION.finditer(answer):
+    for match in CITATION.finditer(answer):
         for part in re.split(r"\s*[,;]\s*", match.group(1)):
             number = int(part)
             if 1 <= number <= available and number not in seen:

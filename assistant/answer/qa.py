@@ -6,15 +6,19 @@ caller gets the sources before the answer starts and the answer token by token.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
-from assistant.answer.context import cited_numbers, pack_context
+from assistant.answer.attribution import attribute
+from assistant.answer.condense_context import condense_passages
+from assistant.answer.context import pack_context
 from assistant.answer.model_errors import model_errors
 from assistant.answer.prompts import PromptSet
 from assistant.search.retriever import relevant
@@ -61,10 +65,12 @@ class QAChain:
         prompts: PromptSet,
         context_tokens: int,
         min_relevance: float,
+        article_tokens: int = 0,
     ) -> None:
         self.retrieve = retrieve
         self.context_tokens = context_tokens
         self.min_relevance = min_relevance
+        self.article_tokens = article_tokens  # 0: whole passages
         self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
         self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
 
@@ -79,6 +85,15 @@ class QAChain:
         log.info("Follow-up %r rewritten as %r", question, standalone)
         return standalone
 
+    def over(
+        self, retrieve: Callable[[str, Filters | None], list[Passage]], min_relevance: float
+    ) -> QAChain:
+        """The same chain reading other passages whole, in rank order (the evaluation's
+        gold-context row: the gold article's best passages, as many as the budget holds)."""
+        other = copy.copy(self)
+        other.retrieve, other.min_relevance, other.article_tokens = retrieve, min_relevance, 0
+        return other
+
     def stream(
         self,
         question: str,
@@ -86,10 +101,18 @@ class QAChain:
         filters: Filters | None = None,
         today: date | None = None,
     ) -> Iterator[Event]:
+        """Answer as on ``filters.as_of`` if set, else ``today``, else the actual day: a
+        reader of live news means the days before the question ("this week"), and nothing
+        published later is used."""
+        filters = filters or Filters()
+        reference = filters.as_of or today or date.today()
+        filters = replace(filters, as_of=reference)
         standalone = self.standalone_question(question, history)
         # Search with the original words too: a poor rewrite must not lose the question.
         query = standalone if standalone == question else f"{standalone}\n{question}"
         found = relevant(self.retrieve(query, filters), self.min_relevance)
+        if self.article_tokens:
+            found = condense_passages(found, standalone, self.article_tokens)
         packed = pack_context(found, self.context_tokens)
         yield Retrieved(standalone, packed.passages, len(packed.left_out))
         if not packed.passages:
@@ -97,7 +120,7 @@ class QAChain:
             yield Answer(NOTHING_FOUND, [])
             return
         inputs = {
-            "today": (today or date.today()).isoformat(),
+            "today": reference.isoformat(),
             "context": packed.text,
             "question": standalone,
         }
@@ -113,4 +136,5 @@ class QAChain:
             yield Token(EMPTY_ANSWER)
             yield Answer(EMPTY_ANSWER, packed.passages, [])
             return
-        yield Answer(text, packed.passages, cited_numbers(text, len(packed.passages)))
+        attribution = attribute(text, packed.passages)
+        yield Answer(attribution.render(), packed.passages, attribution.cited, attribution, text)

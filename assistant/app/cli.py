@@ -114,15 +114,31 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     help="Ask as on this day (YYYY-MM-DD): later articles are left out, and "
     "'this week' means the week before it.",
 )
+@click.option(
+    "--model",
+    default=None,
+    help="The chat model: a bundled one (qwen2.5-0.5b, the default, or qwen2.5-1.5b, "
+    "slower and more thorough) or a model of Ollama or ASSISTANT_LLM_URL.",
+)
 @click.pass_obj
-def ask(settings: Settings, question: str, since: str, until: str, source: str, as_of: str) -> None:
+def ask(
+    settings: Settings,
+    question: str,
+    since: str,
+    until: str,
+    source: str,
+    as_of: str,
+    model: str | None,
+) -> None:
     """Answer a question from the articles, streaming, then list the sources."""
     from assistant.app.compose import build_services, start_chat
     from assistant.app.filters import parse_filters
+    from assistant.llm.backends import settings_for_model
     from assistant.types import Answer, Token
 
     with friendly_errors():
         filters = parse_filters(since, until, source, as_of)
+        settings = settings_for_model(settings, model)
         services = build_services(settings)
         ensure_ingested(services)
         chat = start_chat(settings, services)
@@ -132,6 +148,9 @@ def ask(settings: Settings, question: str, since: str, until: str, source: str, 
                     click.echo(event.text, nl=False)
                 elif isinstance(event, Answer):
                     click.echo("\n")
+                    if event.written and event.text != event.written:
+                        # The streamed words stay on screen; the checked version follows.
+                        click.echo(f"With citations checked:\n{event.text}\n")
                     print_sources(event)
             click.echo(f"\nAnswered by {chat.backend.label}")
         finally:

@@ -160,7 +160,14 @@ def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> 
     prompts = services.prompts
     return Chains(
         llm=llm,
-        qa=QAChain(llm, retrieve, prompts, settings.context_tokens, settings.min_relevance),
+        qa=QAChain(
+            llm,
+            retrieve,
+            prompts,
+            settings.context_tokens,
+            settings.min_relevance,
+            settings.article_tokens,
+        ),
         summarize=SummarizeChain(
             llm,
             services.store.article_passages,

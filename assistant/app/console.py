@@ -81,7 +81,7 @@ def ensure_ingested(services: Services) -> None:
 
 
 def print_sources(answer: Answer) -> None:
-    from assistant.app.render import excerpt
+    from assistant.app.render import supporting_quotes
 
     numbers = answer.cited or list(range(1, len(answer.passages) + 1))
     if numbers:
@@ -89,4 +89,5 @@ def print_sources(answer: Answer) -> None:
     for number in numbers:
         p = answer.passages[number - 1]
         meta = ", ".join(x for x in (p.published, p.source, p.url) if x)
-        click.echo(f"[{number}] {p.title} ({meta})\n    “{excerpt(p)}”")
+        quotes = "\n".join(f"    “{q}”" for q in supporting_quotes(answer, number))
+        click.echo(f"[{number}] {p.title} ({meta})\n{quotes}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from assistant.types import Answer, Passage
+from assistant.types import NOT_FOUND, Answer, Passage
 
 _EXCERPT_CHARS = 220
 
@@ -23,9 +23,23 @@ def excerpt(passage: Passage) -> str:
     return text
 
 
+def supporting_quotes(answer: Answer, number: int) -> list[str]:
+    """What passage ``number`` says in support of the answer: the sentences the answer's
+    sentences were matched to, else the start of the passage."""
+    quotes = answer.attribution.quotes(number) if answer.attribution else []
+    return quotes or [excerpt(answer.passages[number - 1])]
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer as shown: citations checked, unsupported sentences marked."""
+    if answer.attribution is None:
+        return escape(answer.text)
+    return answer.attribution.render(escape, marker=f"_{NOT_FOUND}_")
+
+
 def format_sources(answer: Answer) -> str:
     """Markdown list of the passages an answer cites (or, if it cites none, of those it
-    was given), each with its title, date, source and the passage itself."""
+    was given), each with its title, date, source and the words that support the answer."""
     if not answer.passages:
         return ""
     numbers = answer.cited or list(range(1, len(answer.passages) + 1))
@@ -36,5 +50,6 @@ def format_sources(answer: Answer) -> str:
         meta = " · ".join(x for x in (p.published, p.source) if x)
         title = escape(p.title) or "Untitled"
         link = f" · [link]({p.url})" if p.url.startswith(("http://", "https://")) else ""
-        lines.append(f"[{number}] **{title}** ({escape(meta)}){link}\n> {escape(excerpt(p))}")
+        quotes = "\n".join(f"> “{escape(q)}”" for q in supporting_quotes(answer, number))
+        lines.append(f"[{number}] **{title}** ({escape(meta)}){link}\n{quotes}")
     return "\n\n".join(lines)

@@ -63,7 +63,12 @@ def discover_backend(
     try:
         if settings.llm_url:
             return _configured(settings, settings.llm_url.rstrip("/"), http)
-        ollama = _ollama(settings, settings.ollama_url.rstrip("/"), http)
+        # An empty Ollama URL means: do not look for Ollama (a bundled model was chosen).
+        ollama = (
+            _ollama(settings, settings.ollama_url.rstrip("/"), http)
+            if settings.ollama_url
+            else None
+        )
         if ollama is not None:
             return ollama
     finally:
@@ -73,7 +78,7 @@ def discover_backend(
     return Backend("embedded", base_url, alias)
 
 
-def _list_models(
+def list_models(
     http: httpx.Client, base_url: str, timeout: float, api_key: str | None = None
 ) -> list[str]:
     """Model ids from ``GET {base_url}/models``; raises httpx errors and ValueError."""
@@ -88,7 +93,7 @@ def _list_models(
 
 def _configured(settings: Settings, base_url: str, http: httpx.Client) -> Backend:
     try:
-        models = _list_models(http, base_url, CONFIGURED_PROBE_TIMEOUT, settings.llm_api_key)
+        models = list_models(http, base_url, CONFIGURED_PROBE_TIMEOUT, settings.llm_api_key)
     except httpx.TransportError as exc:
         raise ModelUnavailableError(
             f"The chat server at ASSISTANT_LLM_URL={base_url} does not answer ({exc}). "
@@ -119,7 +124,7 @@ def _configured(settings: Settings, base_url: str, http: httpx.Client) -> Backen
 
 def _ollama(settings: Settings, base_url: str, http: httpx.Client) -> Backend | None:
     try:
-        models = _list_models(http, base_url, OLLAMA_PROBE_TIMEOUT)
+        models = list_models(http, base_url, OLLAMA_PROBE_TIMEOUT)
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
         log.debug("No Ollama at %s: %s", base_url, exc)
         return None
@@ -155,3 +160,17 @@ def make_chat_model(backend: Backend, settings: Settings) -> BaseChatModel:
         max_retries=0,
         streaming=True,
     )
+
+
+def settings_for_model(settings: Settings, name: str | None) -> Settings:
+    """Settings that make ``name`` answer: a bundled model runs on the embedded server
+    (Ollama is not asked); any other name is asked of the configured server or Ollama."""
+    from assistant.llm.bundled import BUNDLED_MODELS
+
+    if not name:
+        return settings
+    if name in BUNDLED_MODELS:
+        return settings.model_copy(
+            update={"embedded_model": name, "llm_url": None, "ollama_url": ""}
+        )
+    return settings.model_copy(update={"llm_model": name})

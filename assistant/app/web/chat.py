@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer.qa import QAChain
 from assistant.app.filters import ALL_SOURCES, parse_filters
-from assistant.app.render import escape, format_sources
+from assistant.app.render import escape, format_answer, format_sources
 from assistant.errors import AssistantError
 from assistant.types import Answer, Retrieved, Token, Turn
+
+if TYPE_CHECKING:
+    from assistant.app.model_choice import ModelChoice
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +45,23 @@ def history_to_turns(history: Sequence[dict[str, Any]]) -> list[Turn]:
 
 
 class ChatHandler:
-    def __init__(self, qa: Callable[[], QAChain], backend_label: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        qa: Callable[[], QAChain],
+        backend_label: Callable[[], str],
+        models: ModelChoice | None = None,
+    ) -> None:
         # Callables, so the handler always uses the current chain (a restarted server
         # brings a new one).
         self.qa = qa
         self.backend_label = backend_label
+        self.models = models
+
+    def _chosen(self, model: str | None) -> tuple[Callable[[], QAChain], Callable[[], str]]:
+        if self.models is None or not model:
+            return self.qa, self.backend_label
+        runtime = self.models.runtime(model)
+        return runtime.current_qa, lambda: runtime.backend.label
 
     def respond(
         self,
@@ -56,6 +71,7 @@ class ChatHandler:
         until: str = "",
         source: str = ALL_SOURCES,
         as_of: str = "",
+        model: str | None = None,
     ) -> Iterator[str]:
         """Yield the growing answer, then the answer with its sources under it."""
         if not message or not message.strip():
@@ -64,15 +80,18 @@ class ChatHandler:
         text = ""
         try:
             filters = parse_filters(since, until, source, as_of)
-            for event in self.qa().stream(message.strip(), history_to_turns(history), filters):
+            if model and self.models is not None and not self.models.ready(model):
+                yield f"_Starting {escape(model)}; the first answer takes longer…_"
+            qa, backend_label = self._chosen(model)
+            for event in qa().stream(message.strip(), history_to_turns(history), filters):
                 if isinstance(event, Retrieved):
                     yield "_Searching the articles…_"
                 elif isinstance(event, Token):
                     text += event.text
                     yield escape(text)
                 elif isinstance(event, Answer):
-                    footer = f"_Answered by {escape(self.backend_label())}_"
-                    parts = (escape(event.text), format_sources(event), footer)
+                    footer = f"_Answered by {escape(backend_label())}_"
+                    parts = (format_answer(event), format_sources(event), footer)
                     yield "\n\n".join(x for x in parts if x)
         except AssistantError as exc:
             yield "\n\n".join(x for x in (escape(text), f"⚠️ {escape(str(exc))}") if x)

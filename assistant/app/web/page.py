@@ -23,7 +23,22 @@ def build_ui(
     corpus: CorpusHandler | None = None,
 ) -> Any:
     with gr.Blocks(title="Newsroom assistant") as demo:
-        status = gr.Markdown(header())
+        with gr.Row():
+            status = gr.Markdown(header())
+            # Each browser session keeps its own choice; the default is the app's model.
+            model = (
+                gr.Dropdown(
+                    choices=handler.models.names(),
+                    value=handler.models.default_name,
+                    label="Model",
+                    info="Larger models read more carefully and answer more slowly.",
+                    elem_id="model-choice",
+                    scale=0,
+                    min_width=240,
+                )
+                if handler.models is not None
+                else None
+            )
         with gr.Tab("Ask"):
             with gr.Accordion("Dates and sources", open=False), gr.Row():
                 as_of = gr.Textbox(
@@ -46,7 +61,7 @@ def build_ui(
                     placeholder="Ask about the news in the corpus, e.g. "
                     "“Who did Zelenskyy speak with, and what did they agree?”",
                 ),
-                additional_inputs=[since, until, source, as_of],
+                additional_inputs=[since, until, source, as_of, *([model] if model else [])],
                 api_name="chat",
             )
         if summaries is not None:

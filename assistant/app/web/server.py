@@ -75,9 +75,11 @@ def run_server(settings: Settings) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     exit_cleanly_on_sigterm()  # also when started from app.py, without the command group
     from assistant.app.compose import build_services, start_chat
+    from assistant.app.model_choice import ModelChoice
     from assistant.app.web.chat import ChatHandler
     from assistant.app.web.page import build_ui
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
+    from assistant.llm.bundled import BUNDLED_MODELS
 
     with friendly_errors():
         auth = parse_auth(settings.auth)
@@ -95,6 +97,7 @@ def run_server(settings: Settings) -> None:
         except BaseException:
             chat.close()
             raise
+    models: ModelChoice | None = None
     try:
 
         def header() -> str:
@@ -107,7 +110,10 @@ def run_server(settings: Settings) -> None:
         def sources() -> list[str]:
             return sorted({a.source for a in services.store.list_articles() if a.source})
 
-        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label)
+        models = ModelChoice(
+            settings, chat, lambda chosen: start_chat(chosen, services), list(BUNDLED_MODELS)
+        )
+        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
         summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
         factchecks = FactCheckHandler(lambda: chat.current().factcheck)
         corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
@@ -117,4 +123,6 @@ def run_server(settings: Settings) -> None:
             server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
         )
     finally:
+        if models is not None:
+            models.close()
         chat.close()
