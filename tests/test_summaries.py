@@ -155,6 +155,15 @@ def test_length_guard_finds_the_end_of_the_last_allowed_sentence() -> None:
     assert allowed_end("One. Two. Three. four", "brief") is None
 
 
+def test_an_earlier_line_ending_in_a_one_letter_word_does_not_stop_the_cut() -> None:
+    # "B." and "U.S." at the end of a line are read as abbreviations; the stops after them
+    # still count.
+    for first_line in ("They fell back on plan B.", "Aid came from the U.S."):
+        text = f"{first_line}\nThe vote passed. Talks went on. Markets rose. A fifth one."
+        end = allowed_end(text, "brief")
+        assert end is not None and text[:end].endswith("Markets rose."), (text, end)
+
+
 def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> None:
     article = passages(1, 20)
     rambling = " ".join(f"Sentence number {n} says something." for n in range(1, 13))

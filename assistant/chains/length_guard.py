@@ -22,10 +22,11 @@ MAX_TOKENS: dict[str, int] = {"brief": 220, "paragraph": 420, "bullets": 420}
 # quote or bracket), whitespace, then a capital, a digit, an opening quote or a bullet.
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]?(?=\s+[A-Z0-9\"“‘(\[*•-])")
 # Stops that end an abbreviation or a list number, not a sentence: "U.S.", "a.m.", "e.g.",
-# "Mr.", "Inc.", "Jan.", and "1." at the start of a line.
+# "Mr.", "Inc.", "Jan.", and "1." at the start of a line. Matched only right at the stop
+# being weighed (\Z, searched up to it): an earlier "plan B." must not count.
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Za-z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|No|vs|etc|approx|Inc"
-    r"|Corp|Ltd|Co|Mt|Ave|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|^[ \t]*\d+)\.$",
+    r"|Corp|Ltd|Co|Mt|Ave|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|^[ \t]*\d+)\.\Z",
     re.MULTILINE,
 )
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]", re.MULTILINE)
@@ -41,7 +42,8 @@ def allowed_end(text: str, length: str) -> int | None:
         return len(text[: starts[limit]].rstrip()) if len(starts) > limit else None
     count = 0
     for match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATION.search(text, 0, match.start() + 1):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if _ABBREVIATION.search(text, line_start, match.start() + 1):
             continue
         count += 1
         if count == limit:
