@@ -155,10 +155,10 @@ def ask(settings: Settings, question: str, since: str, until: str, source: str, 
 @click.option("--topic", default="", help="Summarize what the corpus says about a topic.")
 @click.option(
     "--length",
-    type=click.Choice(["brief", "paragraph", "bullets"]),
+    type=click.Choice(["brief", "paragraph", "bullets", "key"]),
     default="brief",
     show_default=True,
-    help="How long the summary is.",
+    help="How long the summary is; key: the article's own key sentences, word for word.",
 )
 @click.option("--since", default="", help="With --topic: articles on or after (YYYY-MM-DD).")
 @click.option("--until", default="", help="With --topic: articles on or before (YYYY-MM-DD).")
@@ -168,6 +168,7 @@ def summarize(
 ) -> None:
     """Summarize one whole article (by id or words of its title), or a topic (--topic)."""
     from assistant.chains.qa import Answer, Progress, Token
+    from assistant.chains.summary_check import Omitted
     from assistant.runtime import build_services, start_chat
     from assistant.ui import parse_filters
 
@@ -181,6 +182,7 @@ def summarize(
         chat = start_chat(settings, services)
         try:
             chain = chat.chains.summarize
+            omitted: list[str] = []
             events = (
                 chain.topic(topic, length, filters)  # type: ignore[arg-type]
                 if topic
@@ -191,8 +193,12 @@ def summarize(
                     click.echo(event.message, err=True)
                 elif isinstance(event, Token):
                     click.echo(event.text, nl=False)
+                elif isinstance(event, Omitted):
+                    omitted.append(event.note)
                 elif isinstance(event, Answer):
                     click.echo("\n")
+                    for note in omitted:
+                        click.echo(f"⚠ {note}")
                     if event.cited:
                         _print_sources(event)
                     elif event.passages:
@@ -461,11 +467,18 @@ def eval_claims(
     "--limit", type=click.IntRange(min=1), default=None, help="Only the first N articles."
 )
 @click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only one half of the articles (by a checksum of the id): tune on one, check on "
+    "the other.",
+)
+@click.option(
     "--length",
-    type=click.Choice(["brief", "paragraph", "bullets"]),
+    type=click.Choice(["brief", "paragraph", "bullets", "key"]),
     default="brief",
     show_default=True,
-    help="How long the summaries are.",
+    help="How long the summaries are (key: the articles' own key sentences).",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Also write the figures and each summary to JSON."
@@ -481,6 +494,7 @@ def eval_summaries(
     settings: Settings,
     data: Path,
     limit: int | None,
+    split: str | None,
     length: str,
     as_json: bool,
     output: Path | None,
@@ -491,7 +505,8 @@ def eval_summaries(
 
     from assistant.chains.qa import Event
     from assistant.chains.summarize import Length
-    from assistant.eval_io import results_path, write_results
+    from assistant.chains.summary_check import Omitted
+    from assistant.eval_io import Split, results_path, write_results
     from assistant.eval_summaries import (
         FaithfulnessJudge,
         evaluate_summaries,
@@ -502,7 +517,7 @@ def eval_summaries(
     from assistant.runtime import start_chat
 
     with _friendly_errors():
-        articles = load_articles(data / "articles.jsonl", limit)
+        articles = load_articles(data / "articles.jsonl", limit, cast(Split | None, split))
         services = _eval_services(settings, data)
         with _progress_bar("Embedding") as progress:
             report = ingest_articles(services.store, data, settings.max_file_mb, progress)
@@ -512,7 +527,9 @@ def eval_summaries(
         class Current:
             """Each article goes to the current chain: a dead embedded server is restarted."""
 
-            def article(self, article_id: str, length: Length = "brief") -> Iterator[Event]:
+            def article(
+                self, article_id: str, length: Length = "brief"
+            ) -> Iterator[Event | Omitted]:
                 return chat.current().summarize.article(article_id, length)
 
         try:
@@ -526,7 +543,13 @@ def eval_summaries(
             )
         finally:
             chat.close()
-        results = {"model": chat.backend.label, "data": str(data), "length": length, **results}
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split or "all",
+            "length": length,
+            **results,
+        }
         click.echo(format_summaries(results))
         if as_json:
             path = write_results(

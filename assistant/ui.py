@@ -182,7 +182,14 @@ def build_ui(
                 )
                 with gr.Row():
                     length = gr.Radio(
-                        ["brief", "paragraph", "bullets"], value="brief", label="Length"
+                        [
+                            ("brief", "brief"),
+                            ("paragraph", "paragraph"),
+                            ("bullets", "bullets"),
+                            ("key sentences (the article's own words)", "key"),
+                        ],
+                        value="brief",
+                        label="Length",
                     )
                     topic_since = gr.Textbox(label="Topic since", placeholder="YYYY-MM-DD")
                     topic_until = gr.Textbox(label="Topic until", placeholder="YYYY-MM-DD")

@@ -19,6 +19,7 @@ from assistant.chains.factcheck import (
 )
 from assistant.chains.qa import Answer, Progress, Token
 from assistant.chains.summarize import Length, SummarizeChain
+from assistant.chains.summary_check import Omitted
 from assistant.errors import AssistantError
 from assistant.ingest import ingest_paths
 from assistant.store import ArticleInfo, ArticleStore, Passage
@@ -69,8 +70,9 @@ class SummaryHandler:
         until: str = "",
     ) -> Iterator[str]:
         """A topic when one is typed, else the chosen article."""
-        size: Length = length if length in ("brief", "paragraph", "bullets") else "brief"  # type: ignore[assignment]
+        size: Length = length if length in ("brief", "paragraph", "bullets", "key") else "brief"  # type: ignore[assignment]
         text = ""
+        notes: list[str] = []  # sentences the check against the article left out
         try:
             if topic and topic.strip():
                 events: Iterator[Any] = self.chain().topic(
@@ -87,8 +89,12 @@ class SummaryHandler:
                 elif isinstance(event, Token):
                     text += event.text
                     yield escape(text)
+                elif isinstance(event, Omitted):
+                    notes.append(f"⚠️ {escape(event.note)}")
                 elif isinstance(event, Answer):
-                    yield "\n\n".join(x for x in (escape(event.text), _summary_sources(event)) if x)
+                    yield "\n\n".join(
+                        x for x in (escape(event.text), *notes, _summary_sources(event)) if x
+                    )
         except Exception as exc:  # the page shows a message, never a stack trace
             yield "\n\n".join(x for x in (escape(text), _failure(exc)) if x)
 

@@ -1,19 +1,21 @@
 """Holding a small model to the length asked for. Told "2 to 3 sentences", the 0.5B model
 often writes twelve; the summary is cut at the last sentence (or bullet) the length allows,
-while it streams, so the reader never sees text that is then taken back."""
+while it streams. Sentences are shown once they have ended, so the reader never sees text
+that is then taken back."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-Length = Literal["brief", "paragraph", "bullets"]
+Length = Literal["brief", "paragraph", "bullets", "key"]
 
 # (unit, how many): the upper end of each length's instruction.
 LIMITS: dict[str, tuple[str, int]] = {
     "brief": ("sentences", 3),
     "paragraph": ("sentences", 6),
     "bullets": ("bullets", 6),
+    "key": ("sentences", 3),
 }
 # Output tokens a reply of each length needs at most; a bound for the server as well.
 MAX_TOKENS: dict[str, int] = {"brief": 220, "paragraph": 420, "bullets": 420}
@@ -30,32 +32,26 @@ _ABBREVIATION = re.compile(
     re.MULTILINE,
 )
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]", re.MULTILINE)
-_TRAILING_STOP = re.compile(r"[.!?][\"”’')\]]?\s*$")
+
+
+def finished_ends(text: str, length: str) -> list[int]:
+    """Where each sentence (or bullet) of ``text`` ends, for those known to be over: the
+    next one has visibly begun."""
+    if LIMITS[length][0] == "bullets":
+        return [m.start() for m in _BULLET.finditer(text)][1:]
+    ends = []
+    for match in _SENTENCE_END.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if not _ABBREVIATION.search(text, line_start, match.start() + 1):
+            ends.append(match.end())
+    return ends
 
 
 def allowed_end(text: str, length: str) -> int | None:
     """Where ``text`` must end to keep to ``length``, once it has gone past it; None while
     it is still within."""
-    unit, limit = LIMITS[length]
-    if unit == "bullets":
-        starts = [m.start() for m in _BULLET.finditer(text)]
-        return len(text[: starts[limit]].rstrip()) if len(starts) > limit else None
-    count = 0
-    for match in _SENTENCE_END.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if _ABBREVIATION.search(text, line_start, match.start() + 1):
-            continue
-        count += 1
-        if count == limit:
-            return match.end()
-    return None
-
-
-def settled_end(text: str, length: str) -> int:
-    """How much of a text still streaming can be shown without being taken back when the
-    length cut comes: not a line that may be the start of one bullet too many, nor a
-    stop that may turn out to end the last sentence allowed."""
+    limit = LIMITS[length][1]
+    ends = finished_ends(text, length)
     if LIMITS[length][0] == "bullets":
-        return text.rfind("\n") + 1
-    trailing = _TRAILING_STOP.search(text)
-    return trailing.start() if trailing else len(text)
+        return len(text[: ends[limit - 1]].rstrip()) if len(ends) >= limit else None
+    return ends[limit - 1] if len(ends) >= limit else None

@@ -12,8 +12,10 @@ from langchain_core.runnables import Runnable
 
 from assistant.chains.context import cited_numbers, pack_context
 from assistant.chains.errors import model_errors
-from assistant.chains.length_guard import MAX_TOKENS, Length, allowed_end, settled_end
+from assistant.chains.key_sentences import key_sentences
+from assistant.chains.length_guard import MAX_TOKENS, Length, allowed_end, finished_ends
 from assistant.chains.qa import Answer, Event, Progress, Retrieved, Token
+from assistant.chains.summary_check import FactGate, Omitted
 from assistant.errors import AssistantError
 from assistant.prompts import PromptSet
 from assistant.retrieval import Filters
@@ -30,10 +32,27 @@ TOPIC_LENGTHS: dict[str, str] = {
     "paragraph": "one paragraph of 4 to 6 sentences.",
     "bullets": "3 to 6 bullet points, each starting with '- '.",
 }
+# "key": the article's own most salient sentences, no model involved (as long as "brief").
+KEY_SENTENCES, KEY_WORDS = 3, 50
+# When set, the model rewrites only this many salient sentences instead of the whole article.
+FOCUS_SENTENCES, FOCUS_WORDS = 0, 200
+ALL_LEFT_OUT = (
+    "Every sentence of the summary gave facts the article does not: its key sentences instead."
+)
 NO_TOPIC_PASSAGES = (
     "I found nothing about this topic in the articles I have. Try other words or widen "
     "the date filters."
 )
+
+
+def _release(part: str, gate: FactGate) -> Generator[Token | Omitted, None, str]:
+    """A finished sentence goes to the reader, unless it states what the article does not."""
+    omitted = gate.check(part)
+    if omitted is not None:
+        yield omitted
+        return ""
+    yield Token(part)
+    return part
 
 
 def group_within_budget(passages: Sequence[Passage], budget: int) -> list[list[Passage]]:
@@ -78,16 +97,24 @@ class SummarizeChain:
         self.map_chain: Runnable = prompts.map | llm | parse
         self.topic_chain: Runnable = prompts.topic | llm | parse
 
-    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event]:
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
         """Summarize the whole article: every chunk is read, none is sampled."""
         passages = self.article_passages(article_id)
         if not passages:
             raise AssistantError(f"No article with id {article_id!r} is in the store.")
         first = passages[0]
         yield Retrieved(first.title, passages, 0)
-        text = "\n\n".join(p.text for p in passages)
+        article = "\n\n".join(p.text for p in passages)
+        if length == "key":
+            chosen = " ".join(key_sentences(article, KEY_SENTENCES, KEY_WORDS))
+            yield Token(chosen)
+            yield Answer(chosen, passages, [])
+            return
+        text = article
         if count_tokens(text) > self.article_tokens:
             text = yield from self._map(passages)
+        elif FOCUS_SENTENCES:
+            text = "\n\n".join(key_sentences(article, FOCUS_SENTENCES, FOCUS_WORDS))
         inputs = {
             "title": first.title,
             "published": first.published or "date unknown",
@@ -95,7 +122,19 @@ class SummarizeChain:
             "text": text,
             "length_instruction": LENGTHS[length],
         }
-        text, shown = "", 0
+        kept = yield from self._checked_stream(inputs, length, FactGate(article))
+        if not kept.strip():  # every sentence was left out: the article's own words instead
+            yield Progress(ALL_LEFT_OUT)
+            kept = " ".join(key_sentences(article, KEY_SENTENCES, KEY_WORDS))
+            yield Token(kept)
+        yield Answer(kept.strip(), passages, [])
+
+    def _checked_stream(
+        self, inputs: dict[str, str], length: Length, gate: FactGate
+    ) -> Generator[Event | Omitted, None, str]:
+        """The model's summary, cut to the length asked for, shown sentence by sentence
+        (or bullet by bullet) once each has ended and been checked against the article."""
+        text, done, kept = "", 0, ""
         with model_errors():
             for piece in self.summarize_chains[length].stream(inputs):
                 text += piece
@@ -103,13 +142,13 @@ class SummarizeChain:
                 if end is not None:  # past the length asked for: stop reading the model
                     text = text[:end]
                     break
-                settled = settled_end(text, length)
-                if settled > shown:
-                    yield Token(text[shown:settled])
-                    shown = settled
-        if len(text) > shown:
-            yield Token(text[shown:])
-        yield Answer(text.strip(), passages, [])
+                for finish in finished_ends(text, length):
+                    if finish > done:
+                        kept += yield from _release(text[done:finish], gate)
+                        done = finish
+        if text[done:].strip():
+            kept += yield from _release(text[done:], gate)
+        return kept
 
     def _map(self, passages: Sequence[Passage]) -> Generator[Event, None, str]:
         """Notes on each part of a long article, in order; the notes are then summarized."""
@@ -149,7 +188,8 @@ class SummarizeChain:
             "today": (today or date.today()).isoformat(),
             "context": packed.text,
             "topic": topic,
-            "length_instruction": TOPIC_LENGTHS[length],
+            # Key sentences come from one article; across articles the model writes briefly.
+            "length_instruction": TOPIC_LENGTHS["brief" if length == "key" else length],
         }
         parts: list[str] = []
         with model_errors():
