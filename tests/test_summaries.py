@@ -167,7 +167,7 @@ def test_an_earlier_line_ending_in_a_one_letter_word_does_not_stop_the_cut() -> 
 
 def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> None:
     article = passages(1, 20)
-    ordinals = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+    ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
     rambling = " ".join(f"The {n} sentence says something." for n in ordinals)
     chain, _ = make([rambling], article, 1800)
     events = list(chain.article("long", "brief"))
@@ -290,7 +290,7 @@ def test_a_faithful_summary_keeps_every_sentence(cache_dir: Any) -> None:
 
 
 def test_when_every_sentence_is_left_out_the_key_sentences_stand_in(cache_dir: Any) -> None:
-    chain, llm = make(["The mayor of Paris cut 40 jobs."], BUDGET_ARTICLE, 1800)
+    chain, _ = make(["The mayor of Paris cut 40 jobs."], BUDGET_ARTICLE, 1800)
     events = list(chain.article("budget", "brief"))
     assert sum(isinstance(e, Omitted) for e in events) == 1
     answer = events[-1]
