@@ -15,7 +15,7 @@ from assistant.chains.errors import model_errors
 from assistant.chains.key_sentences import key_sentences
 from assistant.chains.length_guard import MAX_TOKENS, Length, allowed_end, finished_ends
 from assistant.chains.qa import Answer, Event, Progress, Retrieved, Token
-from assistant.chains.summary_check import FactGate, Omitted
+from assistant.chains.summary_check import FactGate, Omitted, date_in_words
 from assistant.errors import AssistantError
 from assistant.prompts import PromptSet
 from assistant.retrieval import Filters
@@ -122,7 +122,9 @@ class SummarizeChain:
             "text": text,
             "length_instruction": LENGTHS[length],
         }
-        kept = yield from self._checked_stream(inputs, length, FactGate(article))
+        # The model is given the title, date and source too: facts from them are not new.
+        given = "\n".join([first.title, date_in_words(first.published), first.source, article])
+        kept = yield from self._checked_stream(inputs, length, FactGate(given))
         if not kept.strip():  # every sentence was left out: the article's own words instead
             yield Progress(ALL_LEFT_OUT)
             kept = " ".join(key_sentences(article, KEY_SENTENCES, KEY_WORDS))

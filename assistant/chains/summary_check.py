@@ -5,6 +5,7 @@ reader is told what was left out and why."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from assistant.chains.summary_facts import Facts, SourceFacts
 
@@ -22,6 +23,15 @@ class Omitted:
             f"Left out a sentence that gives {self.facts}, which the article does not "
             f"state: “{self.sentence}”"
         )
+
+
+def date_in_words(published: str) -> str:
+    """"2024-03-25" as a summary would write it ("March 25, 2024"), kept as it is too."""
+    try:
+        day = date.fromisoformat(published)
+    except ValueError:
+        return published
+    return f"{published} {day:%B} {day.day}, {day.year}"
 
 
 class FactGate:
