@@ -1,7 +1,7 @@
 """The salient sentences of an article, chosen without a model: news puts the main facts
 first, and a sentence that shares many words with the rest of the article is about its
-subject. Used as a summary of its own (every word is the article's) and to give the model
-only what matters before it rewrites."""
+subject. Used as a summary of its own, in which every word is the article's, and in place
+of a model summary whose every sentence failed the check against the article."""
 
 from __future__ import annotations
 

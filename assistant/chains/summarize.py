@@ -34,8 +34,6 @@ TOPIC_LENGTHS: dict[str, str] = {
 }
 # "key": the article's own most salient sentences, no model involved (as long as "brief").
 KEY_SENTENCES, KEY_WORDS = 3, 50
-# When set, the model rewrites only this many salient sentences instead of the whole article.
-FOCUS_SENTENCES, FOCUS_WORDS = 0, 200
 ALL_LEFT_OUT = (
     "Every sentence of the summary gave facts the article does not: its key sentences instead."
 )
@@ -113,8 +111,6 @@ class SummarizeChain:
         text = article
         if count_tokens(text) > self.article_tokens:
             text = yield from self._map(passages)
-        elif FOCUS_SENTENCES:
-            text = "\n\n".join(key_sentences(article, FOCUS_SENTENCES, FOCUS_WORDS))
         inputs = {
             "title": first.title,
             "published": first.published or "date unknown",
