@@ -206,6 +206,15 @@ class FaithfulnessJudge:
         self.cosine_threshold = cosine_threshold
         self.paraphrase_coverage = paraphrase_coverage
         self.pair_cosine = pair_cosine
+        self._articles: dict[str, tuple[list[_Span], np.ndarray]] = {}
+
+    def _article(self, article: str) -> tuple[list[_Span], np.ndarray]:
+        """The article's spans and their vectors, kept: each article is judged for its
+        summary, the summary before the check, and its references."""
+        if article not in self._articles:
+            spans = _spans(split_sentences(article))
+            self._articles[article] = (spans, embed_texts(self.embeddings, [s.text for s in spans]))
+        return self._articles[article]
 
     def _passes(self, coverage: float, cosine: float, pair: bool) -> bool:
         if pair:
@@ -218,9 +227,10 @@ class FaithfulnessJudge:
         sentences = split_sentences(summary)
         if not sentences:
             return []
-        spans = _spans(split_sentences(article))
-        vectors = embed_texts(self.embeddings, sentences + [s.text for s in spans])
-        similarity = vectors[: len(sentences)] @ vectors[len(sentences) :].T
+        spans, span_vectors = self._article(article)
+        if not spans:
+            return [SentenceSupport(sentence, False, 0.0, 0.0, "") for sentence in sentences]
+        similarity = embed_texts(self.embeddings, sentences) @ span_vectors.T
         known = known_names(article)
         judged = []
         for row, sentence in enumerate(sentences):

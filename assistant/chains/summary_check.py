@@ -26,7 +26,7 @@ class Omitted:
 
 
 def date_in_words(published: str) -> str:
-    """"2024-03-25" as a summary would write it ("March 25, 2024"), kept as it is too."""
+    """ "2024-03-25" as a summary would write it ("March 25, 2024"), kept as it is too."""
     try:
         day = date.fromisoformat(published)
     except ValueError:
