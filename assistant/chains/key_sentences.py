@@ -5,14 +5,17 @@ of a model summary whose every sentence failed the check against the article."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from assistant.chains.summary_facts import content_stems, split_sentences
 
 # How much the place in the article weighs against the share of words with the rest.
 POSITION_WEIGHT = 0.7
-# Shorter lines are headings, bylines and captions ("Nick Scholfield (left)"), not news.
+# Shorter lines are bylines and captions ("Nick Scholfield (left)"), not news.
 MIN_WORDS = 6
+# A line without a closing stop is a heading ("Global Peace Summit and the Global South").
+_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
 # A sentence that repeats this share of a chosen one's words adds nothing (a headline
 # restated in the first paragraph is common).
 REDUNDANT = 0.6
@@ -36,7 +39,11 @@ def salience(sentences: list[str]) -> list[float]:
 def key_sentences(text: str, count: int, max_words: int) -> list[str]:
     """Up to ``count`` of the article's most salient sentences, within about ``max_words``
     words (at least one sentence), in the article's order."""
-    sentences = [s for s in split_sentences(text) if len(s.split()) >= MIN_WORDS]
+    sentences = [
+        s
+        for s in split_sentences(text)
+        if len(s.split()) >= MIN_WORDS and _ENDS_LIKE_A_SENTENCE.search(s)
+    ]
     scores = salience(sentences)
     chosen: list[int] = []
     used = 0
