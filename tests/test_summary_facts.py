@@ -46,6 +46,7 @@ def test_key_sentences_skip_short_lines_and_repeats_and_keep_the_articles_order(
     article = (
         "Nick Scholfield is lined up to ride Spring Heeled in the Grand National.\n\n"
         "By a racing reporter\n\n"
+        "Champion Trainer Weighs Up Options Before The Big Race At Aintree\n\n"
         "Nick Scholfield has been lined up to ride Spring Heeled in the Grand National.\n\n"
         "The champion trainer said it was unfair to tie Scholfield down to Sam Winner.\n\n"
         "Scholfield will travel to Ireland to sit on Spring Heeled on Friday.\n\n"
@@ -54,6 +55,7 @@ def test_key_sentences_skip_short_lines_and_repeats_and_keep_the_articles_order(
     chosen = key_sentences(article, 3, 50)
     assert chosen[0].startswith("Nick Scholfield is lined up")  # the lead comes first
     assert not any(s.startswith("By a racing") for s in chosen)  # a byline, too short
+    assert not any(s.startswith("Champion Trainer") for s in chosen)  # a heading: no stop
     assert not any(s.startswith("Nick Scholfield has been") for s in chosen)  # a repeat
     assert sum(len(s.split()) for s in chosen) <= 50 and 1 < len(chosen) <= 3
     assert chosen == sorted(chosen, key=article.index)
