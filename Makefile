@@ -8,11 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint bench clean-store
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml devtools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps -e . -e ./devtools
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,9 +21,9 @@ run: install
 	$(PY) app.py
 
 lint: install
-	$(PY) -m ruff check assistant tests app.py
-	$(PY) -m ruff format --check assistant tests app.py
-	$(PY) -m mypy assistant
+	$(PY) -m ruff check assistant devtools tests app.py
+	$(PY) -m ruff format --check assistant devtools tests app.py
+	$(PY) -m mypy assistant devtools
 
 test: lint
 	$(PY) -m pytest

@@ -1,6 +1,6 @@
 """Start the newsroom assistant's web app: ``python app.py`` (or ``make run``)."""
 
-from assistant.cli import run_server
+from assistant.app.cli import run_server
 from assistant.config import Settings
 
 if __name__ == "__main__":

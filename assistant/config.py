@@ -117,8 +117,10 @@ class Settings(BaseSettings):
         description="Passages less similar than this (cosine) to the question are not used; "
         "with none left the assistant says the articles do not cover it.",
     )
-    prompts_dir: Path = Field(
-        PROJECT_ROOT / "prompts", description="Folder of the prompt template files."
+    prompts_dir: Path | None = Field(
+        None,
+        description="Folder of prompt template files to use instead of those shipped with "
+        "the package (the project's `prompts/`).",
     )
 
     # --- web app -------------------------------------------------------------------------

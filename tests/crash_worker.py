@@ -16,10 +16,11 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.chunking import Chunker
-from assistant.ingest import ingest_paths
-from assistant.keyword_index import KeywordIndex
-from assistant.store import ArticleStore, keyword_index_path, open_client
+from assistant.index.keywords import KeywordIndex
+from assistant.index.store import ArticleStore, keyword_index_path
+from assistant.index.vectors import open_client
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.sync import ingest_paths
 from assistant.tokens import install_offline_encoding
 
 
@@ -42,8 +43,8 @@ def open_test_store(store_dir: Path, cache_dir: Path) -> ArticleStore:
 
 
 def dump(store: ArticleStore) -> dict[str, object]:
-    catalog = store.catalog.get(include=["metadatas"])
-    chunks = store.chunks.get(include=["metadatas"])
+    catalog = store.catalog.collection.get(include=["metadatas"])
+    chunks = store.vectors.collection.get(include=["metadatas"])
     db = sqlite3.connect(str(store.keywords.path))
     keyword_ids = [row[0] for row in db.execute("SELECT chunk_id FROM chunks")]
     db.close()

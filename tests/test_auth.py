@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import click
 import pytest
 
-from assistant import runtime
-from assistant.cli import run_server
+from assistant.app import compose as runtime
+from assistant.app.cli import run_server
 from assistant.config import Settings, is_loopback, parse_auth
 from assistant.errors import ConfigError
 

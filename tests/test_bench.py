@@ -3,8 +3,8 @@ asserted here: timings belong in the benchmark, not in tests)."""
 
 from __future__ import annotations
 
-from assistant.bench import format_results, run_bench
 from assistant.config import Settings
+from devtools.bench import format_results, run_bench
 
 
 def test_bench_without_model_reports_every_figure(settings: Settings) -> None:

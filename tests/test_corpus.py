@@ -4,7 +4,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from assistant.corpus import derive_title, load_file, load_paths, parse_date
+from assistant.ingest.readers.base import derive_title, parse_date
+from assistant.ingest.readers.files import load_file, load_paths
 from tests.conftest import SEED_DIR
 
 MB = 1_000_000

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import load_paths
+from assistant.ingest.readers.files import load_paths
 from tests.conftest import PROJECT_ROOT
 
 ROUNDS = 20

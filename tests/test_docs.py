@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.app.cli import main
 from assistant.config import PROJECT_ROOT, Settings
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
@@ -59,3 +59,22 @@ def test_cli_commands_in_the_readme_exist() -> None:
     help_text = runner.invoke(main, ["--help"]).output
     for command in set(re.findall(r"^assistant (\w+)", README, flags=re.M)):
         assert re.search(rf"^\s+{command}\b", help_text, flags=re.M), command
+
+
+def layout_table() -> str:
+    section = README.split("## Layout", 1)[1]
+    return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+
+
+def test_the_layout_table_matches_the_tree() -> None:
+    table = layout_table()
+    package = PROJECT_ROOT / "assistant"
+    for sub in sorted(p for p in package.iterdir() if (p / "__init__.py").is_file()):
+        assert f"| `assistant/{sub.name}/` |" in table, f"no row for assistant/{sub.name}/"
+    for module in sorted({*package.rglob("*.py"), *(PROJECT_ROOT / "devtools").glob("*.py")}):
+        if module.stem == "__init__":
+            continue
+        named = f"`{module.stem}`" in table or f"{module.name}`" in table
+        assert named, f"{module.relative_to(PROJECT_ROOT)} is not in the README's layout table"
+    for folder in ("devtools", "prompts", "seeds", "tests"):
+        assert f"| `{folder}/` |" in table

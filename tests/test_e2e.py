@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from assistant.chains.qa import Answer, Retrieved, Token
-from assistant.chains.quotes import quote_in
+from assistant.answer.quotes import quote_in
+from assistant.app.compose import ChatRuntime, Services, build_services, start_chat
+from assistant.app.web.chat import ChatHandler
 from assistant.config import Settings
-from assistant.ingest import ingest_paths
-from assistant.runtime import ChatRuntime, Services, build_services, start_chat
-from assistant.ui import ChatHandler
+from assistant.ingest.sync import ingest_paths
+from assistant.types import Answer, Retrieved, Token
 from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services
 def test_embedded_backend_is_used(runtime: tuple[Services, ChatRuntime]) -> None:
     _, chat = runtime
     assert chat.backend.kind == "embedded"
-    assert "qwen2.5-0.5b" in chat.backend.label.lower()
+    assert "qwen2.5-coder-0.5b-instruct" in chat.backend.label.lower()
     assert chat.server is not None and chat.server.is_alive()
 
 

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.chains.qa import Answer
-from assistant.chains.summary_check import Omitted
-from assistant.chains.summary_facts import SourceFacts, split_sentences
+from assistant.answer.summary_check import Omitted
+from assistant.answer.summary_facts import SourceFacts, split_sentences
+from assistant.app.compose import ChatRuntime, Services, build_services, start_chat
 from assistant.config import Settings
-from assistant.ingest import ingest_paths
-from assistant.runtime import ChatRuntime, Services, build_services, start_chat
+from assistant.ingest.sync import ingest_paths
+from assistant.types import Answer
 from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e

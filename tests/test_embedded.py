@@ -21,17 +21,17 @@ import httpx
 import pytest
 
 from assistant.config import Settings
-from assistant.embedded import (
+from assistant.errors import ModelAssetError, ModelUnavailableError
+from assistant.llm.backends import Backend, make_chat_model
+from assistant.llm.bundled import (
     BUNDLED_MODELS,
     BundledModel,
-    EmbeddedServer,
     PackagedPart,
     assemble_model,
     model_path,
     packaged_parts,
 )
-from assistant.errors import ModelAssetError, ModelUnavailableError
-from assistant.models import Backend, make_chat_model
+from assistant.llm.local_server import EmbeddedServer
 
 # --- assembly ------------------------------------------------------------------------------
 
@@ -243,7 +243,8 @@ def test_a_server_that_dies_at_startup_reports_its_log(tmp_path: Path) -> None:
 @needs_model
 def test_the_server_does_not_outlive_the_app(small_model: Path, model_cache: Path) -> None:
     script = (
-        "import sys; from pathlib import Path; from assistant.embedded import EmbeddedServer\n"
+        "import sys; from pathlib import Path\n"
+        "from assistant.llm.local_server import EmbeddedServer\n"
         "s = EmbeddedServer(Path(sys.argv[1]), alias='a', context=512, log_dir=Path(sys.argv[2]))\n"
         "s.start(); print(s.pid, flush=True)\n"  # exits without stop(): atexit must do it
     )

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from assistant.chains.factcheck import ClaimCheck, FactCheckChain
+from assistant.answer.factcheck import ClaimCheck, FactCheckChain
+from assistant.app.compose import Services, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.eval_claims import (
+from assistant.types import Filters
+from devtools.eval_claims import (
     ClaimOutcome,
     accuracy,
     confusion,
@@ -29,9 +31,7 @@ from assistant.eval_claims import (
     majority_baseline,
     per_class_f1,
 )
-from assistant.retrieval import Filters
-from assistant.runtime import Services, build_services
-from tests.stance_model import SUPPORTS, StanceModel
+from tests.fakes.stance_model import SUPPORTS, StanceModel
 
 S, R, C, N = "SUPPORTED", "REFUTED", "CONFLICTING", "NOT ENOUGH INFO"
 
@@ -245,16 +245,20 @@ def test_one_failing_claim_is_counted_not_fatal(services: Services, data: Path) 
 def test_eval_claims_command(
     data: Path, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assistant.runtime
-    from assistant.cli import main
-    from assistant.models import Backend
+    import assistant.app.compose
+    from assistant.app.cli import main
+    from assistant.llm.backends import Backend
 
-    def fake_start_chat(settings: Settings, services: Services) -> assistant.runtime.ChatRuntime:
+    def fake_start_chat(
+        settings: Settings, services: Services
+    ) -> assistant.app.compose.ChatRuntime:
         llm = stance_model()
-        chains = assistant.runtime.build_chains(llm, settings, services)
-        return assistant.runtime.ChatRuntime(Backend("configured", "http://fake", "fake"), chains)
+        chains = assistant.app.compose.build_chains(llm, settings, services)
+        return assistant.app.compose.ChatRuntime(
+            Backend("configured", "http://fake", "fake"), chains
+        )
 
-    monkeypatch.setattr(assistant.runtime, "start_chat", fake_start_chat)
+    monkeypatch.setattr(assistant.app.compose, "start_chat", fake_start_chat)
     output = tmp_path / "results.json"
     result = CliRunner().invoke(
         main,

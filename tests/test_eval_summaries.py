@@ -11,12 +11,13 @@ import pytest
 from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chains.summary_facts import content_words
+from assistant.answer.summary_facts import content_words
+from assistant.app.compose import Services, build_chains, build_services
 from assistant.config import Settings
-from assistant.embeddings import make_embeddings
 from assistant.errors import ConfigError
-from assistant.eval_io import in_split
-from assistant.eval_summaries import (
+from assistant.index.embeddings import make_embeddings
+from devtools.eval_io import in_split
+from devtools.eval_summaries import (
     METHOD,
     FaithfulnessJudge,
     ReferenceArticle,
@@ -29,7 +30,6 @@ from assistant.eval_summaries import (
     split_sentences,
     unknown_facts,
 )
-from assistant.runtime import Services, build_chains, build_services
 
 ARTICLE = (
     "The city council approved a new budget on Tuesday after a long debate.\n\n"
@@ -82,7 +82,7 @@ def test_sentences_and_content_words() -> None:
     assert content_words("The Mayor said it was late, and the bridge’s repair began") == [
         "mayor",
         "late",
-        "bridge's",
+        "bridge",
         "repair",
         "began",
     ]
@@ -239,15 +239,19 @@ def test_evaluate_summaries_with_a_fake_model(services: Services, data: Path) ->
 def test_eval_summaries_command(
     data: Path, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assistant.runtime
-    from assistant.cli import main
-    from assistant.models import Backend
+    import assistant.app.compose
+    from assistant.app.cli import main
+    from assistant.llm.backends import Backend
 
-    def fake_start_chat(settings: Settings, services: Services) -> assistant.runtime.ChatRuntime:
+    def fake_start_chat(
+        settings: Settings, services: Services
+    ) -> assistant.app.compose.ChatRuntime:
         chains = build_chains(FakeListChatModel(responses=[SUMMARY]), settings, services)
-        return assistant.runtime.ChatRuntime(Backend("configured", "http://fake", "fake"), chains)
+        return assistant.app.compose.ChatRuntime(
+            Backend("configured", "http://fake", "fake"), chains
+        )
 
-    monkeypatch.setattr(assistant.runtime, "start_chat", fake_start_chat)
+    monkeypatch.setattr(assistant.app.compose, "start_chat", fake_start_chat)
     output = tmp_path / "results.json"
     result = CliRunner().invoke(
         main,

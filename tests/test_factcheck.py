@@ -11,8 +11,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.chains.excerpts import evidence_excerpt, speaks_of_plan
-from assistant.chains.factcheck import (
+from assistant.answer.excerpts import evidence_excerpt, speaks_of_plan
+from assistant.answer.factcheck import (
     ClaimCheck,
     Claims,
     FactCheck,
@@ -21,8 +21,9 @@ from assistant.chains.factcheck import (
     sentence_split,
     verdict_from_stances,
 )
-from assistant.chains.quotes import normalize, quote_in
-from assistant.chains.stance import (
+from assistant.answer.prompts import load_prompts
+from assistant.answer.quotes import normalize, quote_in
+from assistant.answer.stance import (
     StanceScores,
     answer_probabilities,
     calibrate,
@@ -30,12 +31,10 @@ from assistant.chains.stance import (
     first_token_alternatives,
     word_scores,
 )
-from assistant.chains.verdict_parsing import parse_claims_lenient, parse_claims_strict
+from assistant.answer.verdict_parsing import parse_claims_lenient, parse_claims_strict
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
-from tests.stance_model import REFUTES, SUPPORTS, StanceModel, top
+from assistant.types import Filters, Passage
+from tests.fakes.stance_model import REFUTES, SUPPORTS, StanceModel, top
 
 TEXT = (
     "Ukrainian President Volodymyr Zelenskyy and Spanish Prime Minister Pedro Sánchez "

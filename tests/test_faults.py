@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.loadtest import AppProcess, app_env, ask, start_app
-from assistant.scripted_model import ScriptedServer, closed_port_url
+from devtools.loadtest import AppProcess, app_env, ask, start_app
+from devtools.scripted_model import ScriptedServer, closed_port_url
 
 REQUEST_TIMEOUT = 3.0
 QUESTION = "Who did Zelenskyy speak with? Reference {marker}"
@@ -90,7 +90,7 @@ def test_a_model_server_down_at_start_stops_the_app_with_a_clear_message(
     url = closed_port_url()
     started = time.monotonic()
     finished = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "serve"],
+        [sys.executable, "-m", "assistant.app.cli", "serve"],
         cwd=tmp_path,
         env=app_env(tmp_path, url),
         capture_output=True,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chains.context import pack_context
+from assistant.answer.context import pack_context
+from assistant.answer.prompts import load_prompts
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.store import Passage
+from assistant.types import Passage
 
 PROMPTS = PROJECT_ROOT / "prompts"
 INJECTION = (

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.corpus import SUPPORTED_SUFFIXES, LoadResult, load_file
 from assistant.errors import LoadError
+from assistant.ingest.readers.base import LoadResult
+from assistant.ingest.readers.files import SUPPORTED_SUFFIXES, load_file
 from tests.samples import atom_feed, make_pdf, news_page, rss_feed
 
 MB = 1_000_000
@@ -177,7 +178,7 @@ def test_file_over_the_size_limit_names_the_limit(tmp_path: Path, suffix: str) -
 
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:
-    from assistant.corpus import load_paths
+    from assistant.ingest.readers.files import load_paths
 
     result = load_paths([tmp_path / "nope.txt"], MB)
     assert "does not exist" in result.problems[0].reason

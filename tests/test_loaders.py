@@ -6,10 +6,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from assistant.corpus import load_file, load_paths
-from assistant.loaders.formats import MAX_HTML_BYTES
-from assistant.loaders.html import fragment_to_text
-from assistant.loaders.pdf import page_of
+from assistant.ingest.readers.files import load_file, load_paths
+from assistant.ingest.readers.formats import MAX_HTML_BYTES
+from assistant.ingest.readers.html import fragment_to_text
+from assistant.ingest.readers.pdf import page_of
 from tests.samples import STORY_PARAGRAPHS, atom_feed, make_pdf, news_page, rss_feed
 
 MB = 1_000_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from assistant.loadtest import Session, judge, run_loadtest
+from devtools.loadtest import Session, judge, run_loadtest
 
 
 def test_judge_flags_missing_and_foreign_markers() -> None:
@@ -31,17 +31,17 @@ def test_five_simultaneous_sessions_get_their_own_answers() -> None:
 
 
 def test_cli_refuses_too_many_sessions() -> None:
-    from assistant.cli import main
+    from assistant.app.cli import main
 
     outcome = CliRunner().invoke(main, ["loadtest", "--sessions", "1000"])
     assert outcome.exit_code == 2 and "1000" in outcome.output
 
 
 def test_cli_exits_non_zero_on_errors_or_cross_talk(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import assistant.loadtest as loadtest
-    from assistant.cli import main
+    import devtools.loadtest as loadtest
+    from assistant.app.cli import main
 
-    failed = loadtest.LoadResult(
+    failed = loadtest.LoadtestResult(
         sessions=2, completed=1, errors=1, cross_talk=1, p50=1.0, p95=1.0, wall=1.0
     )
     monkeypatch.setattr(loadtest, "run_loadtest", lambda *a, **k: failed)

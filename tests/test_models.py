@@ -13,11 +13,11 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.config import Settings
-from assistant.embedded import free_port
 from assistant.errors import ModelUnavailableError
-from assistant.models import Backend, discover_backend, make_chat_model
+from assistant.llm.backends import Backend, discover_backend, make_chat_model
+from assistant.llm.local_server import free_port
 
-EMBEDDED = ("http://127.0.0.1:9/v1", "qwen2.5-0.5b-instruct")
+EMBEDDED = ("http://127.0.0.1:9/v1", "Qwen2.5-Coder-0.5B-Instruct")
 
 
 class FakeServer:
@@ -167,7 +167,7 @@ def test_embedded_started_when_ollama_has_nothing(
     ollama, start = serve(models, status), Embedded()
     backend = discover_backend(configure(settings, ollama_url=ollama.url), start)
     assert backend == Backend("embedded", *EMBEDDED) and start.calls == 1
-    assert backend.label == "embedded llama.cpp · qwen2.5-0.5b-instruct"
+    assert backend.label == "embedded llama.cpp · Qwen2.5-Coder-0.5B-Instruct"
 
 
 def test_embedded_started_when_nothing_answers(settings: Settings, nowhere: str) -> None:

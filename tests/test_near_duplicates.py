@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.app.compose import build_services
 from assistant.config import Settings
-from assistant.ingest import ingest_paths
-from assistant.near_duplicates import (
+from assistant.index.store import ArticleStore
+from assistant.ingest.duplicates import (
     DUPLICATE_JACCARD,
     DuplicateFinder,
     decode,
@@ -18,8 +19,7 @@ from assistant.near_duplicates import (
     signature,
     similarity,
 )
-from assistant.runtime import build_services
-from assistant.store import ArticleStore
+from assistant.ingest.sync import ingest_paths
 from tests.samples import STORY_PARAGRAPHS
 
 WIRE = " ".join(STORY_PARAGRAPHS)

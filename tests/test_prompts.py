@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.prompts import PROMPT_VARIABLES, load_prompt, load_prompts
 from assistant.config import PROJECT_ROOT
 from assistant.errors import PromptError
-from assistant.prompts import PROMPT_VARIABLES, load_prompt, load_prompts
 
 PROMPTS = PROJECT_ROOT / "prompts"
 

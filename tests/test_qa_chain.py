@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chains.context import cited_numbers, format_passage, pack_context
-from assistant.chains.qa import NOTHING_FOUND, Answer, QAChain, Retrieved, Token
+from assistant.answer.context import cited_numbers, format_passage, pack_context
+from assistant.answer.prompts import load_prompts
+from assistant.answer.qa import NOTHING_FOUND, QAChain
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
 from assistant.tokens import count_tokens
+from assistant.types import Answer, Filters, Passage, Retrieved, Token
 
 
 def passage(n: int, text: str = "Zelenskyy spoke with Sánchez.", score: float = 0.6) -> Passage:
@@ -129,7 +128,7 @@ def test_cited_numbers(text: str, expected: list[int]) -> None:
 
 
 def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
-    from assistant.chains.qa import EMPTY_ANSWER
+    from assistant.answer.qa import EMPTY_ANSWER
 
     chain, _, _ = make_chain(["   "], [passage(1)])
     answer = list(chain.stream("Who?"))[-1]

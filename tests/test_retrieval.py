@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.compose import Services, build_services
 from assistant.config import Settings
-from assistant.eval_retrieval import scores
-from assistant.ingest import ingest_paths
-from assistant.keyword_index import KeywordIndex, query_terms
-from assistant.retrieval import Filters, Retriever, date_preference
-from assistant.runtime import Services, build_services
-from assistant.timeframe import Timeframe, read_timeframe
+from assistant.index.keywords import KeywordIndex, query_terms
+from assistant.ingest.sync import ingest_paths
+from assistant.search.retriever import Retriever, date_preference
+from assistant.search.timeframe import Timeframe, read_timeframe
+from assistant.types import Filters
+from devtools.eval_retrieval import retrieved_articles, scores
 
 REF = date(2022, 7, 28)
 
@@ -150,14 +151,15 @@ def test_keyword_index_follows_ingest_and_rebuilds(news: Services, settings: Set
 
 
 def test_as_of_date_and_recency(news: Services) -> None:
-    retriever = Retriever(news.store, news.embeddings, top_k=4)
-    ranked = retriever.rank_articles(
-        "Which automaker recalled vehicles this week?", Filters(as_of=REF)
+    retriever = Retriever(news.store, news.embeddings, top_k=10)
+    ranked = retrieved_articles(
+        retriever.retrieve("Which automaker recalled vehicles this week?", Filters(as_of=REF))
     )
     assert "later" not in ranked  # published after the "as of" date
     assert ranked.index("new-recall") < ranked.index("old-recall")
-    plain = Retriever(news.store, news.embeddings, top_k=4, mode="dense")
-    assert "old-recall" in plain.rank_articles("Ford recalled trucks", Filters(as_of=REF))
+    plain = Retriever(news.store, news.embeddings, top_k=10, mode="dense")
+    found = plain.retrieve("Ford recalled trucks", Filters(as_of=REF))
+    assert "old-recall" in retrieved_articles(found)
 
 
 def test_filters_by_source_and_range(news: Services) -> None:
@@ -191,7 +193,7 @@ def test_scores_hit_and_mrr() -> None:
 def test_eval_retrieval_command(tmp_path: Path, cache_dir: Path) -> None:
     from click.testing import CliRunner
 
-    from assistant.cli import main
+    from assistant.app.cli import main
 
     data = tmp_path / "bench"
     data.mkdir()
@@ -232,4 +234,5 @@ def test_eval_retrieval_command(tmp_path: Path, cache_dir: Path) -> None:
     figures = json.loads(result.output[result.output.index("{") :])
     assert figures["questions"] == 1 and figures["articles"] == 2
     assert figures["hybrid"]["hit@1"] == 1.0
+    assert set(figures) >= {"hybrid", "hybrid-no-as-of", "dense", "keyword"}
     assert set(figures) >= {"dense", "keyword"}

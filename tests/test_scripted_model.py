@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from assistant.chains.errors import model_errors
+from assistant.answer.model_errors import model_errors
 from assistant.config import Settings
 from assistant.errors import ModelUnavailableError
-from assistant.models import Backend, make_chat_model
-from assistant.scripted_model import (
+from assistant.llm.backends import Backend, make_chat_model
+from devtools.scripted_model import (
     MODEL_ID,
     ScriptedServer,
     closed_port_url,

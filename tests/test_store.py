@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.compose import Services, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.ingest import ingest_paths
-from assistant.retrieval import Filters
-from assistant.runtime import Services, build_services
-from assistant.store import ArticleStore, open_client
+from assistant.index.store import ArticleStore
+from assistant.index.vectors import open_client
+from assistant.ingest.sync import ingest_paths
+from assistant.types import Filters
 from tests.conftest import SEED_DIR
 
 
@@ -114,7 +115,7 @@ def test_interrupted_ingest_is_finished_by_the_next(services: Services, tmp_path
     second = ingest_paths(services.store, [feed], 50)
     assert not second.cancelled
     assert len(services.store.list_articles()) == 3
-    chunk_ids = services.store.chunks.get(include=[])["ids"]
+    chunk_ids = services.store.vectors.collection.get(include=[])["ids"]
     assert len(chunk_ids) == len(set(chunk_ids)) == services.store.count_chunks()
     per_article = sum(a.chunks for a in services.store.list_articles())
     assert per_article == services.store.count_chunks()

@@ -8,18 +8,17 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chains.factcheck import FactCheckChain
-from assistant.chains.length_guard import allowed_end
-from assistant.chains.qa import Answer, Progress, Retrieved, Token
-from assistant.chains.summarize import SummarizeChain, group_within_budget
-from assistant.chains.summary_check import Omitted
+from assistant.answer.factcheck import FactCheckChain
+from assistant.answer.length_guard import allowed_end
+from assistant.answer.prompts import load_prompts
+from assistant.answer.summarize import SummarizeChain, group_within_budget
+from assistant.answer.summary_check import Omitted
+from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
 from assistant.config import PROJECT_ROOT
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import ArticleInfo, Passage
+from assistant.index.catalog import ArticleInfo
 from assistant.tokens import count_tokens
-from assistant.ui_tools import FactCheckHandler, SummaryHandler, article_label
-from tests.stance_model import SUPPORTS, StanceModel
+from assistant.types import Answer, Filters, Passage, Progress, Retrieved, Token
+from tests.fakes.stance_model import SUPPORTS, StanceModel
 
 PROMPTS = load_prompts(PROJECT_ROOT / "prompts")
 

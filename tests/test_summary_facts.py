@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.chains.key_sentences import key_sentences
-from assistant.chains.summary_facts import SourceFacts, numbers, sentence_facts
+from assistant.answer.key_sentences import key_sentences
+from assistant.answer.summary_facts import SourceFacts, numbers, sentence_facts
 
 SOURCE = (
     "Nick Scholfield will ride Spring Heeled in the Grand National on April 11.\n\n"

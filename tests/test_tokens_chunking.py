@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import Chunker, chunk_id
-from assistant.corpus import Article, load_paths
+from assistant.ingest.chunking import Chunker, chunk_id
+from assistant.ingest.readers.files import load_paths
 from assistant.tokens import TokenBudget, count_tokens, install_offline_encoding
+from assistant.types import Article
 from tests.conftest import SEED_DIR
 
 

@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chains.qa import QAChain
+from assistant.answer.prompts import load_prompts
+from assistant.answer.qa import QAChain
+from assistant.app.web.chat import ALL_SOURCES, ChatHandler, history_to_turns, parse_filters
 from assistant.config import PROJECT_ROOT
 from assistant.errors import ModelUnavailableError
-from assistant.prompts import load_prompts
-from assistant.retrieval import Filters
-from assistant.store import Passage
-from assistant.ui import ALL_SOURCES, ChatHandler, history_to_turns, parse_filters
+from assistant.types import Filters, Passage
 
 SEED_PASSAGE = Passage(
     chunk_id="c1",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.compose import build_services
 from assistant.config import Settings
-from assistant.ingest import ingest_paths
-from assistant.runtime import build_services
-from assistant.uploads import remove_article, safe_name, save_uploads
+from assistant.ingest.sync import ingest_paths
+from assistant.ingest.uploads import remove_article, safe_name, save_uploads
 
 
 @pytest.mark.parametrize(

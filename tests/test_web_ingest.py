@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.app.cli import main
+from assistant.app.compose import Services, build_services
 from assistant.config import Settings
-from assistant.ingest import ingest_paths, ingest_sources
-from assistant.loaders.web import load_url, looks_like_url
-from assistant.runtime import Services, build_services
+from assistant.ingest.readers.web import load_url, looks_like_url
+from assistant.ingest.sync import ingest_paths, ingest_sources
 from tests.samples import news_page, rss_feed
 
 MB = 1_000_000

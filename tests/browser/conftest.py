@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from assistant.config import PROJECT_ROOT
-from assistant.embedded import free_port
-from assistant.loadtest import AppProcess, launch_app, wait_until_up
+from assistant.llm.local_server import free_port
+from devtools.loadtest import AppProcess, launch_app, wait_until_up
 from tests.conftest import SEED_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,7 +81,7 @@ AppServer = AppProcess
 
 
 def start_app(folder: Path, extra_env: dict[str, str] | None = None) -> AppServer:
-    """``python -m assistant.cli serve`` on a free port over a temporary store and corpus;
+    """``python -m assistant.app.cli serve`` on a free port over a temporary store and corpus;
     returns once the page answers (200, or 401 behind a login)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(

@@ -1,5 +1,5 @@
 """The web app in a real browser: Debian's Chromium, driven by Playwright, against the app
-started as ``python -m assistant.cli serve`` with the embedded model server.
+started as ``python -m assistant.app.cli serve`` with the embedded model server.
 
 Screenshots of every step land in test-output/browser/ (git-ignored).
 """

@@ -1,0 +1,116 @@
+"""Question answering over the corpus: condense, retrieve, pack, answer, cite.
+
+Built from LCEL pieces (prompt | model | parser); the steps are driven by a generator so the
+caller gets the sources before the answer starts and the answer token by token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable
+
+from assistant.answer.context import cited_numbers, pack_context
+from assistant.answer.model_errors import model_errors
+from assistant.answer.prompts import PromptSet
+from assistant.search.retriever import relevant
+from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
+
+log = logging.getLogger(__name__)
+
+NOTHING_FOUND = (
+    "I found nothing about this in the articles I have, so I can't answer it from them. "
+    "Try other words, widen the date or source filters, or add articles on the subject."
+)
+EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
+_HISTORY_TURNS = 3
+_HISTORY_ANSWER_CHARS = 400
+
+
+def format_history(history: Sequence[Turn]) -> str:
+    lines = []
+    for question, answer in history[-_HISTORY_TURNS:]:
+        short = answer.strip()
+        if len(short) > _HISTORY_ANSWER_CHARS:
+            short = short[:_HISTORY_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
+        lines += [f"User: {question.strip()}", f"Assistant: {short}"]
+    return "\n".join(lines)
+
+
+def _clean_standalone(rewritten: str, original: str) -> str:
+    """Small models sometimes answer instead of rewriting, or add a preamble. Keep their
+    rewrite only when it looks like one question on one line."""
+    line = rewritten.strip().splitlines()[0].strip().strip('"') if rewritten.strip() else ""
+    for prefix in ("Standalone question:", "Question:"):
+        if line.lower().startswith(prefix.lower()):
+            line = line[len(prefix) :].strip()
+    if not line or len(line) > 4 * len(original) + 200:
+        return original
+    return line
+
+
+class QAChain:
+    def __init__(
+        self,
+        llm: BaseChatModel,
+        retrieve: Callable[[str, Filters | None], list[Passage]],
+        prompts: PromptSet,
+        context_tokens: int,
+        min_relevance: float,
+    ) -> None:
+        self.retrieve = retrieve
+        self.context_tokens = context_tokens
+        self.min_relevance = min_relevance
+        self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
+        self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
+
+    def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
+        if not history:
+            return question
+        with model_errors():
+            rewritten = self.condense_chain.invoke(
+                {"history": format_history(history), "question": question}
+            )
+        standalone = _clean_standalone(rewritten, question)
+        log.info("Follow-up %r rewritten as %r", question, standalone)
+        return standalone
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        today: date | None = None,
+    ) -> Iterator[Event]:
+        standalone = self.standalone_question(question, history)
+        # Search with the original words too: a poor rewrite must not lose the question.
+        query = standalone if standalone == question else f"{standalone}\n{question}"
+        found = relevant(self.retrieve(query, filters), self.min_relevance)
+        packed = pack_context(found, self.context_tokens)
+        yield Retrieved(standalone, packed.passages, len(packed.left_out))
+        if not packed.passages:
+            yield Token(NOTHING_FOUND)
+            yield Answer(NOTHING_FOUND, [])
+            return
+        inputs = {
+            "today": (today or date.today()).isoformat(),
+            "context": packed.text,
+            "question": standalone,
+        }
+        parts: list[str] = []
+        with model_errors():
+            for piece in self.answer_chain.stream(inputs):
+                parts.append(piece)
+                yield Token(piece)
+        text = "".join(parts).strip()
+        if not text:
+            # Small models occasionally stop at once; an empty answer over sources would
+            # look like an answer.
+            yield Token(EMPTY_ANSWER)
+            yield Answer(EMPTY_ANSWER, packed.passages, [])
+            return
+        yield Answer(text, packed.passages, cited_numbers(text, len(packed.passages)))

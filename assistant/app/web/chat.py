@@ -1,0 +1,81 @@
+"""The Ask tab's handler: a question and the chat so far in, the growing answer with its
+sources out, as Markdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from assistant.answer.qa import QAChain
+from assistant.app.filters import ALL_SOURCES, parse_filters
+from assistant.app.render import escape, format_sources
+from assistant.errors import AssistantError
+from assistant.types import Answer, Retrieved, Token, Turn
+
+log = logging.getLogger(__name__)
+
+
+def _text_of(content: Any) -> str:
+    """Gradio message content is a string, or a list of parts in newer versions."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_text_of(part) for part in content)
+    return ""
+
+
+def history_to_turns(history: Sequence[dict[str, Any]]) -> list[Turn]:
+    """Pair up Gradio's messages into (question, answer) turns, sources stripped."""
+    turns: list[Turn] = []
+    pending: str | None = None
+    for message in history:
+        role, text = message.get("role"), _text_of(message.get("content"))
+        if role == "user":
+            pending = text
+        elif role == "assistant" and pending is not None:
+            turns.append((pending, text.split("\n\n**Sources**", 1)[0]))
+            pending = None
+    return turns
+
+
+class ChatHandler:
+    def __init__(self, qa: Callable[[], QAChain], backend_label: Callable[[], str]) -> None:
+        # Callables, so the handler always uses the current chain (a restarted server
+        # brings a new one).
+        self.qa = qa
+        self.backend_label = backend_label
+
+    def respond(
+        self,
+        message: str,
+        history: Sequence[dict[str, Any]],
+        since: str = "",
+        until: str = "",
+        source: str = ALL_SOURCES,
+        as_of: str = "",
+    ) -> Iterator[str]:
+        """Yield the growing answer, then the answer with its sources under it."""
+        if not message or not message.strip():
+            yield "Ask a question about the articles."
+            return
+        text = ""
+        try:
+            filters = parse_filters(since, until, source, as_of)
+            for event in self.qa().stream(message.strip(), history_to_turns(history), filters):
+                if isinstance(event, Retrieved):
+                    yield "_Searching the articles…_"
+                elif isinstance(event, Token):
+                    text += event.text
+                    yield escape(text)
+                elif isinstance(event, Answer):
+                    footer = f"_Answered by {escape(self.backend_label())}_"
+                    parts = (escape(event.text), format_sources(event), footer)
+                    yield "\n\n".join(x for x in parts if x)
+        except AssistantError as exc:
+            yield "\n\n".join(x for x in (escape(text), f"⚠️ {escape(str(exc))}") if x)
+        except Exception as exc:  # the page must show a message, never a stack trace
+            log.exception("Chat failed")
+            yield f"⚠️ Something went wrong while answering ({type(exc).__name__}). See the log."

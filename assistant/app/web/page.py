@@ -1,0 +1,138 @@
+"""The Gradio page: lays the handlers out in tabs. The handlers are plain functions of
+their inputs, testable without a browser; nothing here decides what they show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant.answer.lengths import LENGTH_NAMES
+from assistant.app.filters import ALL_SOURCES
+from assistant.app.web.chat import ChatHandler
+from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
+
+
+def build_ui(
+    handler: ChatHandler,
+    header: Callable[[], str],
+    sources: Callable[[], list[str]],
+    summaries: SummaryHandler | None = None,
+    factchecks: FactCheckHandler | None = None,
+    corpus: CorpusHandler | None = None,
+) -> Any:
+    with gr.Blocks(title="Newsroom assistant") as demo:
+        status = gr.Markdown(header())
+        with gr.Tab("Ask"):
+            with gr.Accordion("Dates and sources", open=False), gr.Row():
+                as_of = gr.Textbox(
+                    label="As of",
+                    placeholder="YYYY-MM-DD",
+                    info="Ask as on this day: later articles are left out, and "
+                    "“this week” means the week before it.",
+                )
+                since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
+                until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
+                source = gr.Dropdown(
+                    choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
+                )
+            gr.ChatInterface(
+                handler.respond,
+                chatbot=gr.Chatbot(
+                    height=520,
+                    label="Chat",
+                    sanitize_html=True,
+                    placeholder="Ask about the news in the corpus, e.g. "
+                    "“Who did Zelenskyy speak with, and what did they agree?”",
+                ),
+                additional_inputs=[since, until, source, as_of],
+                api_name="chat",
+            )
+        if summaries is not None:
+            with gr.Tab("Summarize"):
+                article = gr.Dropdown(
+                    choices=summaries.choices(),
+                    label="Article (type to search)",
+                    filterable=True,
+                )
+                topic = gr.Textbox(
+                    label="…or a topic across the corpus",
+                    placeholder="e.g. Ukraine's air defence",
+                )
+                with gr.Row():
+                    length = gr.Radio(
+                        list(LENGTH_NAMES),
+                        value="brief",
+                        label="Length (key: the article's own key sentences)",
+                    )
+                    topic_since = gr.Textbox(label="Topic since", placeholder="YYYY-MM-DD")
+                    topic_until = gr.Textbox(label="Topic until", placeholder="YYYY-MM-DD")
+                summarize = gr.Button("Summarize", variant="primary")
+                summary = gr.Markdown(sanitize_html=True, elem_id="summary-output")
+                summarize.click(
+                    summaries.summarize,
+                    inputs=[article, topic, length, topic_since, topic_until],
+                    outputs=summary,
+                    api_name="summarize",
+                )
+                demo.load(lambda: gr.update(choices=summaries.choices()), outputs=article)
+        if factchecks is not None:
+            with gr.Tab("Fact-check"):
+                claim = gr.Textbox(
+                    label="Claim, or a paragraph of claims",
+                    lines=3,
+                    placeholder="e.g. Spain and Ukraine signed a bilateral security agreement.",
+                )
+                check_as_of = gr.Textbox(
+                    label="As of", placeholder="YYYY-MM-DD (optional)", max_lines=1
+                )
+                check = gr.Button("Check", variant="primary")
+                verdicts = gr.Markdown(sanitize_html=True, elem_id="factcheck-output")
+                check.click(
+                    factchecks.check,
+                    inputs=[claim, check_as_of],
+                    outputs=verdicts,
+                    api_name="check",
+                )
+        if corpus is not None:
+            with gr.Tab("Articles"):
+                uploads = gr.File(
+                    label="Drop articles here (text, Markdown, JSON, JSONL, HTML, PDF, RSS/Atom)",
+                    file_count="multiple",
+                )
+                with gr.Row():
+                    add = gr.Button("Add to the corpus", variant="primary")
+                    cancel = gr.Button("Cancel")
+                added = gr.Markdown(sanitize_html=True, elem_id="upload-report")
+
+                # Gradio fills in ``request`` (by its type): the browser session asking.
+                def add_articles(files: list[Any] | None, request: gr.Request) -> Iterator[str]:
+                    yield from corpus.add(files, session=request.session_hash or "")
+
+                def cancel_ingest(request: gr.Request) -> str:
+                    return corpus.cancel(session=request.session_hash or "")
+
+                add.click(add_articles, inputs=uploads, outputs=added, api_name="add_articles")
+                cancel.click(cancel_ingest, outputs=added, api_name="cancel_ingest")
+                stored = gr.Dropdown(
+                    choices=corpus.choices(),
+                    label="Stored article (type to search)",
+                    filterable=True,
+                )
+                remove = gr.Button("Remove this article", variant="stop")
+                removed = gr.Markdown(sanitize_html=True)
+                remove.click(
+                    corpus.remove, inputs=stored, outputs=removed, api_name="remove_article"
+                )
+
+                def refresh() -> Any:
+                    return gr.update(choices=corpus.choices(), value=None)
+
+                # Lists and the header follow the corpus as it changes.
+                added.change(refresh, outputs=stored)
+                removed.change(refresh, outputs=stored)
+                added.change(header, outputs=status)
+                removed.change(header, outputs=status)
+        demo.load(header, outputs=status)
+    return demo

@@ -1,1 +1,0 @@
-"""LCEL chains: question answering (and, later, summaries and fact checks)."""

@@ -1,5 +1,0 @@
-"""Readers that turn one kind of input (a file's bytes or a fetched page) into articles.
-
-``assistant.corpus`` picks the reader by file suffix; ``assistant.loaders.web`` by the
-content type a server sends. Every reader reports bad input as :class:`LoadError`.
-"""

@@ -1,0 +1,45 @@
+"""Words, sentences, shingles and day numbers: the small text rules several stages share,
+each defined once."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+# A word: letters and digits (no underscores), in any script.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# A sentence stops at . ! or ?, with any closing quote mark or bracket kept on its side.
+_STOP = r"[.!?][\"”’')\]]?"
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")
+# The same stop, where the next sentence has visibly begun (a capital, a digit or an opening
+# quote follows): text still arriving, or a claim split where "approx. two" must stay whole.
+SENTENCE_BEGUN = re.compile(SENTENCE_END.pattern + r"(?=[A-Z0-9\"“])")
+# A stop followed by what may begin a sentence or a list item, for cutting model output.
+STOP_BEFORE_START = re.compile(_STOP + r"(?=\s+[A-Z0-9\"“‘(\[*•-])")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def words(text: str) -> list[str]:
+    """The text's words, lower-cased, in order."""
+    return WORD.findall(text.lower())
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, and lines on their own (a heading has no full stop)."""
+    return [
+        s.strip() for line in _LINE_BREAK.split(text) for s in SENTENCE_END.split(line) if s.strip()
+    ]
+
+
+def shingles(text: str, size: int) -> set[str]:
+    """The text's runs of ``size`` consecutive words (all of it when it is shorter)."""
+    found = words(text)
+    if len(found) < size:
+        return {" ".join(found)} if found else set()
+    return {" ".join(found[i : i + size]) for i in range(len(found) - size + 1)}
+
+
+def day_number(value: date) -> int:
+    """YYYYMMDD as a number, so Chroma and SQLite can filter date ranges with < and >."""
+    return int(value.strftime("%Y%m%d"))

@@ -1,0 +1,133 @@
+"""The values that flow through the assistant, from file to answer.
+
+A file becomes :class:`Article` s, an article :class:`Chunk` s, the index gives back
+:class:`Passage` s, and a chain answers with the events below. Kept apart from the code that
+makes them, so a stage can name what it receives without importing the stage before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from assistant.text import day_number
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    published: date | None = None
+    source: str = ""
+    url: str = ""
+    author: str = ""
+    # The file the article came from; a changed or removed file updates its articles.
+    origin: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything stored about the article changes."""
+        parts = [self.title, self.body, self.published_iso, self.source, self.url, self.author]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    @property
+    def published_iso(self) -> str:
+        return self.published.isoformat() if self.published else ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    article_id: str
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with what a citation needs."""
+
+    chunk_id: str
+    article_id: str
+    index: int
+    text: str
+    title: str
+    published: str
+    source: str
+    url: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard limits on what may be retrieved; ``as_of`` also sets the reference date for
+    "this week" and the like, and nothing published after it is used."""
+
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    as_of: date | None = None
+
+    @property
+    def last_day(self) -> date | None:
+        ends = [d for d in (self.until, self.as_of) if d is not None]
+        return min(ends) if ends else None
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"day": {"$gte": day_number(self.since)}})
+        if self.last_day:
+            clauses.append({"day": {"$lte": day_number(self.last_day)}})
+        if self.source:
+            clauses.append({"source": self.source})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+Length = Literal["brief", "paragraph", "bullets", "key"]
+
+Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT ENOUGH INFO"]
+
+Turn = tuple[str, str]  # (question, answer)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Emitted first: what the answer will be based on."""
+
+    question: str  # the standalone question that was searched for
+    passages: list[Passage]  # numbered from 1, as the answer cites them
+    left_out: int  # passages retrieved but not packed, for lack of room
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Emitted last."""
+
+    text: str
+    passages: list[Passage]
+    cited: list[int] = field(default_factory=list)  # 1-based numbers into passages
+
+    @property
+    def cited_passages(self) -> list[Passage]:
+        return [self.passages[n - 1] for n in self.cited]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a long task, for the person waiting (a part of a long article read)."""
+
+    message: str
+
+
+Event = Retrieved | Token | Answer | Progress

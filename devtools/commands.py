@@ -1,0 +1,300 @@
+"""The development commands ``assistant eval …``, ``assistant bench`` and ``assistant
+loadtest``: registered in the ``assistant.commands`` entry-point group by this folder's
+distribution (see ``devtools/pyproject.toml``), so the product ships without them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+from assistant.answer.lengths import LENGTH_NAMES
+from assistant.app.console import friendly_errors, progress_bar
+from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.answer.factcheck import ClaimCheck
+    from assistant.answer.summary_check import Omitted
+    from assistant.app.compose import ChatRuntime, Services
+    from assistant.types import Event, Filters, Length
+    from devtools.eval_io import Split
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(name="eval")
+def eval_group() -> None:
+    """Measure the assistant on benchmark data."""
+
+
+def _eval_services(settings: Settings, data: Path) -> Services:
+    """The store of an evaluation data folder: its own, kept between runs in the cache."""
+    from assistant.app.compose import build_services
+    from devtools.eval_retrieval import eval_store_folder
+
+    folder = eval_store_folder(settings.cache_dir, data)
+    click.echo(f"Store: {folder}", err=True)
+    return build_services(settings.model_copy(update={"vectorstore_dir": folder}))
+
+
+def _model_eval_options(what: str, help_data: str) -> Callable[[F], F]:
+    """The options every model-based evaluation takes: its data, a limit, JSON output."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            [
+                click.option(
+                    "--data",
+                    required=True,
+                    type=click.Path(path_type=Path, file_okay=False),
+                    help=help_data,
+                ),
+                click.option(
+                    "--limit",
+                    type=click.IntRange(min=1),
+                    default=None,
+                    help=f"Only the first N {what}.",
+                ),
+                click.option(
+                    "--json",
+                    "as_json",
+                    is_flag=True,
+                    help=f"Also write the figures and each of the {what} to a JSON file.",
+                ),
+                click.option(
+                    "--output",
+                    type=click.Path(path_type=Path, dir_okay=False),
+                    default=None,
+                    help="With --json: the file (default: a new one under the cache "
+                    "folder's eval-results).",
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+class _CurrentChains:
+    """Each item goes to the chat's current chains: a dead embedded server is restarted
+    between items, and the evaluation goes on."""
+
+    def __init__(self, chat: ChatRuntime) -> None:
+        self.chat = chat
+
+    def check_claim(
+        self, claim: str, filters: Filters | None = None, today: date | None = None
+    ) -> ClaimCheck:
+        return self.chat.current().factcheck.check_claim(claim, filters, today)
+
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
+        return self.chat.current().summarize.article(article_id, length)
+
+
+def _write_json(
+    settings: Settings, results: dict[str, Any], kind: str, data: Path, output: Path | None
+) -> None:
+    from devtools.eval_io import results_path, write_results
+
+    path = write_results(results, output or results_path(settings.cache_dir, kind, data))
+    click.echo(f"Results: {path}", err=True)
+
+
+@eval_group.command(name="retrieval")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl and questions.jsonl.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
+    """Hit@k and MRR@10 of the articles retrieval gives the app (hybrid), with dense and
+    BM25 baselines and the hybrid without the as-of date."""
+    from devtools.eval_retrieval import evaluate_retrieval, format_retrieval
+
+    with friendly_errors():
+        services = _eval_services(settings, data)
+        results = evaluate_retrieval(
+            services.store, data, settings.top_k, settings.min_relevance, settings.max_file_mb
+        )
+        click.echo(json.dumps(results, indent=2) if as_json else format_retrieval(results))
+
+
+@eval_group.command(name="claims")
+@_model_eval_options("claims", "Folder with corpus.jsonl (evidence sentences) and claims.jsonl.")
+@click.pass_obj
+def eval_claims(
+    settings: Settings, data: Path, limit: int | None, as_json: bool, output: Path | None
+) -> None:
+    """Fact-check verdicts (accuracy, macro-F1, confusion) and evidence against gold labels,
+    with the always-majority baseline. Progress goes to stderr, one line per claim."""
+    from assistant.app.compose import start_chat
+    from devtools.eval_claims import (
+        evaluate_claims,
+        format_claims,
+        ingest_corpus,
+        load_claims,
+        load_sentences,
+    )
+
+    with friendly_errors():
+        claims = load_claims(data / "claims.jsonl", limit)
+        sentences = load_sentences(data / "corpus.jsonl")
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            report = ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        chat = start_chat(settings, services)
+        try:
+            click.echo(f"Checking {len(claims)} claims with {chat.backend.label}", err=True)
+            results = evaluate_claims(
+                _CurrentChains(chat),
+                claims,
+                sentences,
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {"model": chat.backend.label, "data": str(data), **results}
+        click.echo(format_claims(results))
+        if as_json:
+            _write_json(settings, results, "claims", data, output)
+
+
+@eval_group.command(name="summaries")
+@_model_eval_options("articles", "Folder with articles.jsonl (id, text, references).")
+@click.option(
+    "--length",
+    type=click.Choice(LENGTH_NAMES),
+    default="brief",
+    show_default=True,
+    help="How long the summaries are (key: the articles' own key sentences).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only one half of the articles (by a checksum of the id): tune on one, check on "
+    "the other.",
+)
+@click.pass_obj
+def eval_summaries(
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    as_json: bool,
+    output: Path | None,
+    length: str,
+    split: str | None,
+) -> None:
+    """ROUGE-L of article summaries against human references, and their faithfulness to
+    the article (judged without a model). Progress goes to stderr, one line per article."""
+    from assistant.app.compose import start_chat
+    from devtools.eval_summaries import (
+        FaithfulnessJudge,
+        evaluate_summaries,
+        format_summaries,
+        ingest_articles,
+        load_articles,
+    )
+
+    with friendly_errors():
+        articles = load_articles(data / "articles.jsonl", limit, cast("Split | None", split))
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            report = ingest_articles(services.store, data, settings.max_file_mb, progress)
+        click.echo(report.summary(), err=True)
+        chat = start_chat(settings, services)
+        try:
+            click.echo(f"Summarizing {len(articles)} articles with {chat.backend.label}", err=True)
+            results = evaluate_summaries(
+                _CurrentChains(chat),
+                articles,
+                FaithfulnessJudge(services.store.embeddings),
+                cast("Length", length),
+                progress=lambda line: click.echo(line, err=True),
+            )
+        finally:
+            chat.close()
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split or "all",
+            "length": length,
+            **results,
+        }
+        click.echo(format_summaries(results))
+        if as_json:
+            _write_json(settings, results, "summaries", data, output)
+
+
+@click.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="Articles to ingest and time.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--skip-model", is_flag=True, help="Leave out the chat-model timings.")
+@click.option(
+    "--html-pages",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Also ingest this many corpus articles as saved web pages and as plain text.",
+)
+@click.pass_obj
+def bench(
+    settings: Settings, corpus: Path | None, as_json: bool, skip_model: bool, html_pages: int
+) -> None:
+    """Measure ingestion, retrieval and model latency on this machine."""
+    from devtools.bench import run_bench
+
+    with friendly_errors():
+        run_bench(
+            settings, corpus, as_json=as_json, with_model=not skip_model, html_pages=html_pages
+        )
+
+
+@click.command()
+@click.option(
+    "--sessions",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="Chat sessions asking at the same time.",
+)
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    help="Seconds each session may take.",
+)
+@click.option(
+    "--token-delay",
+    default=0.02,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Seconds between the scripted model's tokens.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def loadtest(sessions: int, timeout: float, token_delay: float, as_json: bool) -> None:
+    """Run simultaneous chat sessions against the app over a scripted model server.
+
+    Starts its own scripted model and its own app (over a temporary store); fails on any
+    error or on an answer that belongs to another session.
+    """
+    from devtools.loadtest import format_result, main_json, run_loadtest
+
+    try:
+        result = run_loadtest(
+            sessions, timeout, token_delay, progress=lambda line: click.echo(line, err=True)
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(main_json(result) if as_json else format_result(result))
+    if not result.ok:
+        raise SystemExit(1)

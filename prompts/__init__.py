@@ -1,0 +1,1 @@
+"""The prompt templates, shipped inside the package as ``assistant.prompt_files``."""
