@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import click
 
@@ -17,11 +17,11 @@ from assistant.app.console import friendly_errors, progress_bar
 from assistant.config import Settings
 
 if TYPE_CHECKING:
-    from assistant.answer.factcheck import ClaimCheck
+    from assistant.answer.factcheck import FactCheckEvent
     from assistant.answer.summary_check import Omitted
     from assistant.app.compose import ChatRuntime, Services
     from assistant.types import Event, Filters, Length
-    from devtools.eval_io import Split
+    from devtools.eval_claims import Split
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,13 +84,18 @@ class _CurrentChains:
     """Each item goes to the chat's current chains: a dead embedded server is restarted
     between items, and the evaluation goes on."""
 
-    def __init__(self, chat: ChatRuntime) -> None:
+    def __init__(self, chat: ChatRuntime, judge_all: int | None = None) -> None:
         self.chat = chat
+        self.judge_all = judge_all  # judge this many passages per claim, whatever their words
 
-    def check_claim(
-        self, claim: str, filters: Filters | None = None, today: date | None = None
-    ) -> ClaimCheck:
-        return self.chat.current().factcheck.check_claim(claim, filters, today)
+    def check(
+        self, text: str, filters: Filters | None = None, today: date | None = None
+    ) -> Iterator[FactCheckEvent]:
+        """A text as the Fact-check tab sends it."""
+        chain = self.chat.current().factcheck
+        if self.judge_all is not None:
+            chain.evidence_passages, chain.min_overlap = self.judge_all, 0.25
+        return chain.check(text, filters, today)
 
     def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
         return self.chat.current().summarize.article(article_id, length)
@@ -129,9 +134,28 @@ def eval_retrieval(settings: Settings, data: Path, as_json: bool) -> None:
 
 @eval_group.command(name="claims")
 @_model_eval_options("claims", "Folder with corpus.jsonl (evidence sentences) and claims.jsonl.")
+@click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only one half of the claims (by a hash of the id), to tune on one and check on "
+    "the other.",
+)
+@click.option(
+    "--judge-all",
+    is_flag=True,
+    help="Ask the model about every retrieved passage sharing a quarter of the claim's words, "
+    "to record what `eval claim-thresholds` chooses from (slower; not the app's verdicts).",
+)
 @click.pass_obj
 def eval_claims(
-    settings: Settings, data: Path, limit: int | None, as_json: bool, output: Path | None
+    settings: Settings,
+    data: Path,
+    limit: int | None,
+    as_json: bool,
+    output: Path | None,
+    split: Literal["odd", "even"] | None,
+    judge_all: bool,
 ) -> None:
     """Fact-check verdicts (accuracy, macro-F1, confusion) and evidence against gold labels,
     with the always-majority baseline. Progress goes to stderr, one line per claim."""
@@ -145,7 +169,7 @@ def eval_claims(
     )
 
     with friendly_errors():
-        claims = load_claims(data / "claims.jsonl", limit)
+        claims = load_claims(data / "claims.jsonl", limit, split)
         sentences = load_sentences(data / "corpus.jsonl")
         services = _eval_services(settings, data)
         with progress_bar("Embedding") as progress:
@@ -155,17 +179,97 @@ def eval_claims(
         try:
             click.echo(f"Checking {len(claims)} claims with {chat.backend.label}", err=True)
             results = evaluate_claims(
-                _CurrentChains(chat),
+                _CurrentChains(chat, judge_all=settings.top_k if judge_all else None),
                 claims,
                 sentences,
                 progress=lambda line: click.echo(line, err=True),
             )
         finally:
             chat.close()
-        results = {"model": chat.backend.label, "data": str(data), **results}
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split,
+            "judge_all": judge_all,
+            **results,
+        }
         click.echo(format_claims(results))
         if as_json:
             _write_json(settings, results, "claims", data, output)
+
+
+@eval_group.command(name="claim-thresholds")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with claims.jsonl (the claims' words, for the plan rule).",
+)
+@click.option(
+    "--choose-on",
+    type=click.Choice(["odd", "even"]),
+    default="even",
+    show_default=True,
+    help="The half the settings are chosen on; the figures of the other half are shown too.",
+)
+def eval_claim_thresholds(
+    results: tuple[Path, ...], data: Path, choose_on: Literal["odd", "even"]
+) -> None:
+    """Choose the fact-check settings on recorded judgements (runs of `eval claims
+    --judge-all --json`) of one half of the claims, and show them on the other half."""
+    from devtools.eval_claims import in_split
+    from devtools.eval_io import read_jsonl
+    from devtools.eval_thresholds import ChainSettings, choose, describe, load_recorded, replay
+
+    with friendly_errors():
+        claims = {
+            str(r["id"]): str(r["claim"]) for _, r in read_jsonl(data / "claims.jsonl", "claims")
+        }
+        records = [r for path in results for r in load_recorded(path, claims)]
+        check_on: Literal["odd", "even"] = "odd" if choose_on == "even" else "even"
+        tune = [r for r in records if in_split(r.id, choose_on)]
+        held = [r for r in records if in_split(r.id, check_on)]
+        chosen = choose(tune)
+        click.echo(f"Chosen on the {choose_on} half ({len(tune)} claims): {describe(chosen)}")
+        for label, settings in (("before (old settings)", ChainSettings()), ("chosen", chosen)):
+            for half, group in ((choose_on, tune), (check_on, held)):
+                figures = replay(group, settings)
+                click.echo(
+                    f"{label:22} {half:>4} half, {figures['claims']:3d} claims: "
+                    f"accuracy {figures['accuracy']:.3f}, macro-F1 {figures['macro_f1']:.3f}, "
+                    f"true claims found {figures['recall_of_true_claims']:.3f}, "
+                    f"evidence recall {figures['evidence_recall']:.3f}, "
+                    f"{figures['questions_per_claim']:.1f} model questions per claim"
+                )
+
+
+@eval_group.command(name="claim-reach")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl (evidence sentences) and claims.jsonl.",
+)
+@click.pass_obj
+def eval_claim_reach(settings: Settings, data: Path) -> None:
+    """Without the model: how often each claim's gold evidence is among the passages the
+    fact-check judge would read, by selection rule and word-share gate."""
+    from devtools.eval_claims import ingest_corpus, load_claims
+    from devtools.eval_evidence_reach import evidence_reach
+
+    with friendly_errors():
+        claims = load_claims(data / "claims.jsonl")
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            ingest_corpus(services.store, data, settings.max_file_mb, progress)
+        rows = evidence_reach(claims, services.retriever.retrieve, settings.min_relevance)
+        for row in rows:
+            click.echo(
+                f"{row['selection']:22} gate {row['gate']:.2f} {row['half']:>4} half "
+                f"({row['claims']} claims): gold judged for {row['gold_judged']:.3f} of claims "
+                f"with gold evidence, {row['questions_per_claim']:.2f} questions per claim"
+            )
 
 
 @eval_group.command(name="summaries")

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import json
-import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from assistant.errors import ConfigError
-
-Split = Literal["odd", "even"]
-
-
-def in_split(record_id: str, split: Split | None) -> bool:
-    """Whether a record belongs to the half asked for (None: every record). The halves come
-    from a checksum of the id, so ids of any form split evenly: thresholds are chosen on one
-    half and checked on the other."""
-    if split is None:
-        return True
-    return zlib.crc32(record_id.encode("utf-8")) % 2 == (1 if split == "odd" else 0)
 
 
 def read_jsonl(path: Path, what: str) -> list[tuple[int, Any]]:

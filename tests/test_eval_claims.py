@@ -4,6 +4,7 @@ a store in a temporary folder (no model server, no ../shared data)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,19 +12,21 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from assistant.answer.factcheck import ClaimCheck, FactCheckChain
+from assistant.answer.factcheck import FactCheckChain, FactCheckEvent
 from assistant.app.compose import Services, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.types import Filters
 from devtools.eval_claims import (
     ClaimOutcome,
+    GoldClaim,
     accuracy,
     confusion,
     evaluate_claims,
     evidence_recall,
     format_claims,
     gold_verdict,
+    in_split,
     ingest_corpus,
     load_claims,
     load_sentences,
@@ -199,12 +202,12 @@ class Failing:
     def __init__(self, chain: FactCheckChain, bad: str) -> None:
         self.chain, self.bad = chain, bad
 
-    def check_claim(
-        self, claim: str, filters: Filters | None = None, today: date | None = None
-    ) -> ClaimCheck:
-        if claim == self.bad:
+    def check(
+        self, text: str, filters: Filters | None = None, today: date | None = None
+    ) -> Iterator[FactCheckEvent]:
+        if text == self.bad:
             raise RuntimeError("model server went away")
-        return self.chain.check_claim(claim, filters, today)
+        return self.chain.check(text, filters, today)
 
 
 def test_evaluate_claims_with_a_fake_model(services: Services, data: Path) -> None:
@@ -216,7 +219,7 @@ def test_evaluate_claims_with_a_fake_model(services: Services, data: Path) -> No
         load_sentences(data / "corpus.jsonl"),
         progress=lines.append,
     )
-    assert results["errors"] == 0 and results["scored"] == 3
+    assert results["errors"] == 0 and results["claims"] == 3
     assert [o["predicted"] for o in results["outcomes"]] == [S, N, S]
     assert results["accuracy"] == pytest.approx(1 / 3)
     assert results["confusion"][R][N] == 1 and results["confusion"][N][S] == 1
@@ -236,10 +239,13 @@ def test_one_failing_claim_is_counted_not_fatal(services: Services, data: Path) 
     chain = Failing(fake_factcheck(services), claims[1].text)
     lines: list[str] = []
     results = evaluate_claims(chain, claims, progress=lines.append)
-    assert (results["claims"], results["scored"], results["errors"]) == (3, 2, 1)
+    assert (results["claims"], results["errors"]) == (3, 1)
     assert "ERROR RuntimeError: model server went away" in lines[1]
     assert results["outcomes"][1]["predicted"] is None
-    assert results["accuracy"] == 0.5  # scored on the claims that did not fail
+    # The failed claim counts as wrong: 1 right of 3 (claim 1), not 1 of the 2 that ran.
+    assert results["accuracy"] == pytest.approx(1 / 3)
+    assert results["confusion"][R]["FAILED"] == 1
+    assert results["f1"][R] == 0.0 and results["predicted_counts"]["FAILED"] == 1
 
 
 def test_eval_claims_command(
@@ -270,3 +276,125 @@ def test_eval_claims_command(
     figures = json.loads(output.read_text())
     assert figures["claims"] == 2 and figures["errors"] == 0
     assert figures["outcomes"][0]["predicted"] == S
+
+    # The same run judging every passage, then the settings chosen on its records.
+    recorded = tmp_path / "all.json"
+    result = CliRunner().invoke(
+        main,
+        ["eval", "claims", "--data", str(data), "--judge-all", "--json", "--output", str(recorded)],
+        env={"ASSISTANT_CACHE_DIR": str(cache_dir), "ASSISTANT_LLM_URL": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(recorded.read_text())["judge_all"] is True
+    for half in ("even", "odd"):
+        result = CliRunner().invoke(
+            main,
+            ["eval", "claim-thresholds", "--data", str(data), "--choose-on", half, str(recorded)],
+            env={"ASSISTANT_CACHE_DIR": str(cache_dir)},
+        )
+        assert result.exit_code == 0, result.output
+        assert f"Chosen on the {half} half" in result.output
+        assert result.output.count("macro-F1") == 4
+
+
+def test_halves_are_disjoint_cover_every_claim_and_keep_their_members(data: Path) -> None:
+    everything = {c.id for c in load_claims(data / "claims.jsonl")}
+    odd = {c.id for c in load_claims(data / "claims.jsonl", split="odd")}
+    even = {c.id for c in load_claims(data / "claims.jsonl", split="even")}
+    assert odd | even == everything and not odd & even
+    # The half is the id's, not the position's: a limit counts within the half.
+    first_even = load_claims(data / "claims.jsonl", limit=1, split="even")
+    assert [c.id for c in first_even] == [
+        c.id for c in load_claims(data / "claims.jsonl") if c.id in even
+    ][:1]
+    assert in_split("6", "odd") != in_split("6", "even") and in_split("6", None)
+
+
+def test_quotes_are_found_again_in_the_corpus_file_alone(services: Services, data: Path) -> None:
+    """A shown quote counts as found only in the corpus file's own sentence: a sentence the
+    file does not hold, or holds with other words, finds nothing (no fallback to the
+    stored passage, which the quote was taken from)."""
+    claims = load_claims(data / "claims.jsonl")
+    sentences = load_sentences(data / "corpus.jsonl")
+    sentences.pop("s1")  # claim 1's quote
+    sentences["s2"] = "The reef was fine."  # claim 3's quote
+    results = evaluate_claims(fake_factcheck(services), claims, sentences)
+    assert results["quotes_shown"] == 2
+    assert results["quotes_shown_found_in_corpus"] == 0
+
+
+def test_a_paragraph_is_scored_through_the_tabs_path(services: Services, data: Path) -> None:
+    """Two sentences are split into claims by the model, as the Fact-check tab does, and
+    the text's overall verdict is scored: one unsettled part leaves it not settled."""
+    text = (
+        "Global warming endangers the polar bear. Volcanoes emit more carbon dioxide than humans."
+    )
+    model = stance_model()
+    model.replies.append(json.dumps(text.replace(". ", ".|").split("|")))
+    chain = FactCheckChain(
+        model, services.retriever.retrieve, services.prompts, services.settings.min_relevance
+    )
+    claim = GoldClaim("9", text, S, frozenset({"s1"}))
+    lines: list[str] = []
+    results = evaluate_claims(chain, [claim], load_sentences(data / "corpus.jsonl"), lines.append)
+    outcome = results["outcomes"][0]
+    assert outcome["parts"] == 2 and results["split_into_parts"] == 1
+    assert outcome["predicted"] == N  # the volcano part settles nothing
+    assert outcome["shown_ids"] == ("s1",)  # the polar bear part's evidence is still shown
+    assert "split into 2" in lines[0]
+
+
+def test_replaying_recorded_judgements_gives_the_chains_verdicts(
+    services: Services, data: Path, tmp_path: Path
+) -> None:
+    """What `eval claim-thresholds` chooses from: a run that judges every passage, replayed
+    with the chain's own settings, gives the verdicts and evidence the chain gives."""
+    from assistant.answer.factcheck import JUDGED_PASSAGES, MIN_OVERLAP
+    from assistant.answer.stance import REFUTE_LIFT, SUPPORT_LIFT
+    from assistant.answer.weighing import DOMINANCE
+    from devtools.eval_thresholds import ChainSettings, load_recorded, replay
+
+    claims = load_claims(data / "claims.jsonl")
+    wide = fake_factcheck(services)
+    wide.evidence_passages, wide.min_overlap = 6, 0.25
+    recorded = tmp_path / "wide.json"
+    recorded.write_text(json.dumps(evaluate_claims(wide, claims)), encoding="utf-8")
+    direct = evaluate_claims(fake_factcheck(services), claims)
+    texts = {c.id: c.text for c in claims}
+    settings = ChainSettings(
+        JUDGED_PASSAGES, True, MIN_OVERLAP, SUPPORT_LIFT, REFUTE_LIFT, DOMINANCE
+    )
+    replayed = replay(load_recorded(recorded, texts), settings)
+    assert replayed["accuracy"] == direct["accuracy"]
+    assert replayed["macro_f1"] == direct["macro_f1"]
+    assert replayed["evidence_recall"] == direct["evidence_recall"]
+    # Thresholds no passage reaches leave every claim unsettled.
+    unsettled = replay(
+        load_recorded(recorded, texts), ChainSettings(support_lift=99, refute_lift=99)
+    )
+    assert unsettled["recall_of_true_claims"] == 0.0 and unsettled["evidence_recall"] == 0.0
+
+
+def test_evidence_reach_counts_gold_sentences_put_before_the_judge(
+    services: Services, data: Path
+) -> None:
+    from devtools.eval_evidence_reach import Selection, evidence_reach
+
+    claims = load_claims(data / "claims.jsonl")
+    rows = evidence_reach(
+        claims,
+        services.retriever.retrieve,
+        services.settings.min_relevance,
+        [Selection("all", 6, False, 0.0), Selection("none", 6, False, 1.01)],
+    )
+    by_selection: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_selection.setdefault(str(row["selection"]), []).append(row)
+    # With no gate every retrieved gold sentence is judged; a gate no sentence reaches
+    # leaves none, and asks nothing.
+    assert sum(int(r["claims"]) for r in by_selection["all"]) == 3
+    assert all(r["gold_judged"] in (0.0, 1.0) for r in by_selection["all"])
+    assert any(r["gold_judged"] == 1.0 for r in by_selection["all"])
+    assert all(
+        r["gold_judged"] == 0.0 and r["questions_per_claim"] == 0.0 for r in by_selection["none"]
+    )

@@ -16,7 +16,7 @@ from assistant.app.compose import Services, build_chains, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.index.embeddings import make_embeddings
-from devtools.eval_io import in_split
+from devtools.eval_claims import in_split
 from devtools.eval_summaries import (
     METHOD,
     FaithfulnessJudge,

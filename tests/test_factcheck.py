@@ -11,7 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer.excerpts import evidence_excerpt, speaks_of_plan
+from assistant.answer.excerpts import evidence_excerpt
 from assistant.answer.factcheck import (
     ClaimCheck,
     Claims,
@@ -19,8 +19,8 @@ from assistant.answer.factcheck import (
     FactCheckChain,
     overall_verdict,
     sentence_split,
-    verdict_from_stances,
 )
+from assistant.answer.plans import speaks_of_plan
 from assistant.answer.prompts import load_prompts
 from assistant.answer.quotes import normalize, quote_in
 from assistant.answer.stance import (
@@ -32,6 +32,7 @@ from assistant.answer.stance import (
     word_scores,
 )
 from assistant.answer.verdict_parsing import parse_claims_lenient, parse_claims_strict
+from assistant.answer.weighing import weigh
 from assistant.config import PROJECT_ROOT
 from assistant.types import Filters, Passage
 from tests.fakes.stance_model import REFUTES, SUPPORTS, StanceModel, top
@@ -214,9 +215,9 @@ def test_overall_verdict_rules() -> None:
     assert overall_verdict(["SUPPORTED", "CONFLICTING"]) == "CONFLICTING"
     assert overall_verdict(["SUPPORTED", "NOT ENOUGH INFO"]) == "NOT ENOUGH INFO"
     assert overall_verdict([]) == "NOT ENOUGH INFO"
-    assert verdict_from_stances(["supports", "unclear", "refutes"]) == "CONFLICTING"
-    assert verdict_from_stances(["unclear", "refutes"]) == "REFUTED"
-    assert verdict_from_stances(["unclear"]) == "NOT ENOUGH INFO"
+    assert weigh([("supports", 1.0), ("unclear", -2.0), ("refutes", 1.0)]) == "CONFLICTING"
+    assert weigh([("unclear", -1.0), ("refutes", 0.5)]) == "REFUTED"
+    assert weigh([("unclear", -0.5)]) == "NOT ENOUGH INFO"
 
 
 def test_sentence_split() -> None:
@@ -246,7 +247,7 @@ def test_supported_claim_shows_the_judged_excerpt_verified(cache_dir: Any) -> No
         ("The city opened the new bridge on Monday.", True, "supports")
     ]
     assert result.evidence[0].passage.published == "2024-03-25"
-    assert "Passage 1 (Story p1) supports the claim." in result.explanation
+    assert "Passage 1 (Story p1) supports the claim (judge: only just)." in result.explanation
     # The model's bias is asked for once and reused.
     assert sum("Passage: N/A" in a for a in model.asked) == 1
 

@@ -1,4 +1,4 @@
-"""Which words of a passage bear on a claim, and whether they speak of a plan.
+"""Which words of a passage bear on a claim.
 
 The stance of a passage is judged on a short excerpt, the sentences that share most
 words with the claim, and that excerpt is what the reader sees quoted. Judging exactly
@@ -7,7 +7,6 @@ what is shown keeps verdict and evidence from drifting apart.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -16,16 +15,6 @@ from assistant.text import sentences
 
 _MAX_SENTENCES = 2
 _MAX_WORDS = 90
-
-# Words by which news reports a plan, a promise or preparation rather than a deed. A
-# claim that something was done is not supported by a passage that says it is planned.
-# Past forms that report a deed ("prepared dinner", "negotiated a ceasefire") are left out.
-_PLAN = re.compile(
-    r"\b(?:plan(?:s|ned|ning)?\s+to|prepar(?:e|es|ing|ation|ations)|propos(?:e|es|ed|al|als)"
-    r"|drafts?|drafting|negotiat(?:e|es|ing|ion|ions)|intends?\s+to|intended\s+to"
-    r"|aims?\s+to|expected\s+to|pledg\w*|promis\w*|vow\w*)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -59,17 +48,3 @@ def evidence_excerpt(claim: str, text: str, min_overlap: float = 0.0) -> Excerpt
     for previous, index in pairwise(chosen):
         pieces.append(("" if index == previous + 1 else "… ") + parts[index])
     return Excerpt(" ".join(pieces), overlaps[ranked[0]], parts[ranked[0]])
-
-
-# A claim about intentions or work under way ("agreed to speed up work on a deal", "will
-# sign") is itself about a plan, and a passage about the plan may support it.
-_PLAN_IN_CLAIM = re.compile(
-    _PLAN.pattern + r"|\b(?:will|would|agreed\s+to|accelerat\w*|speed(?:ing)?\s+up"
-    r"|expedit\w*|work(?:ing)?\s+on)\b",
-    re.IGNORECASE,
-)
-
-
-def speaks_of_plan(sentence: str, claim: str) -> bool:
-    """The sentence frames things as planned or prepared, and the claim does not."""
-    return bool(_PLAN.search(sentence)) and not _PLAN_IN_CLAIM.search(claim)

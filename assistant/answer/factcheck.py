@@ -12,12 +12,14 @@ from datetime import date
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from assistant.answer.excerpts import evidence_excerpt, speaks_of_plan
+from assistant.answer.excerpts import Excerpt, evidence_excerpt
 from assistant.answer.model_errors import model_errors
+from assistant.answer.plans import speaks_of_plan
 from assistant.answer.prompts import PromptSet
 from assistant.answer.quotes import quote_in
 from assistant.answer.stance import Stance, StanceJudge, StanceScores
 from assistant.answer.verdict_parsing import parse_claims_lenient, parse_claims_strict
+from assistant.answer.weighing import certainty, weigh
 from assistant.index.keywords import query_terms
 from assistant.search.retriever import relevant
 from assistant.text import SENTENCE_BEGUN
@@ -30,8 +32,11 @@ _MAX_CLAIMS = 8
 _SPLIT_TOKENS = 300
 _MIN_COVERAGE = 0.4  # of the text's content words, in the model's claims together
 # A passage is judged only when one of its sentences holds this share of the claim's
-# content words; chosen with the stance thresholds (see chains/stance.py).
+# content words; chosen with the stance thresholds (see answer/stance.py).
 MIN_OVERLAP = 0.4
+# Passages the model is asked about, per claim: those whose excerpts hold most of the
+# claim's words among all the passages retrieved. Each costs about 0.4 s on 2 cores.
+JUDGED_PASSAGES = 4
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class Evidence:
     passage: Passage
     verified: bool  # the quote occurs in the stored text of the passage
     stance: Stance = "supports"
+    strength: float = 0.0  # how far the judge went past its threshold (see Judgement)
+    outweighed: bool = False  # the other side was much stronger and decided the verdict
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,15 @@ class Judgement:
     scores: StanceScores | None  # None when the model was not asked
     stance: Stance
     note: str = ""  # why a stance was set aside
+    overlap: float = 0.0  # share of the claim's content words in the excerpt's best sentence
+    # How far the judge's lift went past the threshold of the stance taken; for a passage
+    # that took no side, how far the nearer stance stayed below it (negative).
+    strength: float = 0.0
+
+    @property
+    def certainty(self) -> str:
+        """How sure the judge was, in words ("" when it was not asked)."""
+        return certainty(self.strength) if self.scores is not None else ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,8 @@ class ClaimCheck:
     passages: list[Passage] = field(default_factory=list)
     note: str = ""  # anything a reader should know about how the verdict was reached
     judgements: list[Judgement] = field(default_factory=list)
+    # When nothing settles the claim: the passage that came closest, to show why not.
+    closest: Judgement | None = None
 
 
 @dataclass(frozen=True)
@@ -87,19 +105,6 @@ def sentence_split(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_BEGUN.split(text.strip()) if s.strip()]
 
 
-def verdict_from_stances(stances: Sequence[Stance]) -> Verdict:
-    """Passages both ways make a claim conflicting; one way, supported or refuted; none
-    that takes a side, not settled."""
-    supports, refutes = "supports" in stances, "refutes" in stances
-    if supports and refutes:
-        return "CONFLICTING"
-    if supports:
-        return "SUPPORTED"
-    if refutes:
-        return "REFUTED"
-    return "NOT ENOUGH INFO"
-
-
 # How a passage's stance is put to a reader, in the UI and the CLI alike.
 STANCE_READINGS: dict[Stance, str] = {
     "supports": "supports the claim",
@@ -108,15 +113,54 @@ STANCE_READINGS: dict[Stance, str] = {
 }
 
 
+def reading(judgement: Judgement) -> str:
+    """How one passage was read, in plain words: its stance, how sure the judge was, and
+    why a stance was set aside."""
+    how = STANCE_READINGS[judgement.stance]
+    if judgement.note and judgement.scores is not None:
+        # Set aside by a rule after the model read it as support.
+        return f"{how} ({judgement.note}; the model alone read it as support)"
+    if judgement.note:
+        return f"{how} ({judgement.note})"
+    if judgement.certainty:
+        how += f" (judge: {judgement.certainty})"
+    return how
+
+
 def explain(judgements: Sequence[Judgement]) -> str:
     """One sentence per passage judged, in plain words."""
-    lines = []
-    for number, j in enumerate(judgements, start=1):
-        how = STANCE_READINGS[j.stance]
-        if j.note:
-            how += f" ({j.note})"
-        lines.append(f"Passage {number} ({j.passage.title}) {how}.")
-    return " ".join(lines)
+    return " ".join(
+        f"Passage {number} ({j.passage.title}) {reading(j)}."
+        for number, j in enumerate(judgements, start=1)
+    )
+
+
+def verdict_certainty(check: ClaimCheck) -> str:
+    """How sure the judge was of the verdict, in words: from the strongest passage on the
+    deciding side, or, when nothing settled the claim, the one that came closest."""
+    if check.verdict == "NOT ENOUGH INFO":
+        near = check.closest
+        if near is None or near.scores is None:
+            return "the model was not asked: no passage holds enough of the claim's words"
+        return f"no passage took a side; the closest: {near.certainty}"
+    sides = {"SUPPORTED": ("supports",), "REFUTED": ("refutes",)}.get(
+        check.verdict, ("supports", "refutes")
+    )
+    strengths = [e.strength for e in check.evidence if e.stance in sides]
+    return certainty(
+        min(strengths, default=0.0)
+        if check.verdict == "CONFLICTING"
+        else max(strengths, default=0.0)
+    )
+
+
+def closest(judgements: Sequence[Judgement]) -> Judgement | None:
+    """The passage nearest to settling the claim: of those the judge read, the one it came
+    closest to taking a side on; else the one holding most of the claim's words."""
+    asked = [j for j in judgements if j.scores is not None]
+    if asked:
+        return max(asked, key=lambda j: j.strength)
+    return max(judgements, key=lambda j: j.overlap, default=None)
 
 
 def overall_verdict(verdicts: Sequence[Verdict]) -> Verdict:
@@ -137,7 +181,7 @@ class FactCheckChain:
         retrieve: Callable[[str, Filters | None], list[Passage]],
         prompts: PromptSet,
         min_relevance: float,
-        evidence_passages: int = 4,
+        evidence_passages: int = JUDGED_PASSAGES,
         judge: StanceJudge | None = None,
         min_overlap: float = MIN_OVERLAP,
     ) -> None:
@@ -207,8 +251,10 @@ class FactCheckChain:
 
     # ---- one claim ------------------------------------------------------------------
 
-    def judge_passage(self, claim: str, passage: Passage) -> Judgement:
-        excerpt = evidence_excerpt(claim, passage.text, self.min_overlap)
+    def judge_passage(
+        self, claim: str, passage: Passage, excerpt: Excerpt | None = None
+    ) -> Judgement:
+        excerpt = excerpt or evidence_excerpt(claim, passage.text, self.min_overlap)
         verified = quote_in(excerpt.text, passage.text)
         if excerpt.overlap < self.min_overlap:
             # A passage that hardly names what the claim is about cannot settle it, and
@@ -220,6 +266,7 @@ class FactCheckChain:
                 None,
                 "unclear",
                 "it shares too few of the claim's words",
+                excerpt.overlap,
             )
         if not verified:
             # What cannot be shown as a verified quote cannot be evidence (too short to
@@ -231,35 +278,54 @@ class FactCheckChain:
                 None,
                 "unclear",
                 "its words cannot be quoted as evidence",
+                excerpt.overlap,
             )
         scores = self.judge.scores(excerpt.text, claim)
         stance = self.judge.stance(scores)
+        strength = self.judge.strength(scores, stance)
         note = ""
         if stance == "supports" and speaks_of_plan(excerpt.best, claim):
             # Small models read "agreed to prepare a deal" as "signed a deal".
             stance, note = "unclear", "it speaks of a plan or preparation, not of a deed"
-        return Judgement(passage, excerpt.text, verified, scores, stance, note)
+        return Judgement(
+            passage, excerpt.text, verified, scores, stance, note, excerpt.overlap, strength
+        )
 
     def check_claim(
         self, claim: str, filters: Filters | None = None, today: date | None = None
     ) -> ClaimCheck:
-        """Each of the best passages is judged on its own; the verdict follows from their
-        stances, and the evidence shown is exactly the excerpts that were judged."""
+        """The retrieved passages whose excerpts hold most of the claim's words are judged
+        one by one; the verdict weighs their stances, and the evidence shown is exactly
+        the excerpts that took a side."""
         if today is not None and filters is None:
             filters = Filters(as_of=today)
-        found = relevant(self.retrieve(claim, filters), self.min_relevance)
-        passages = found[: self.evidence_passages]
+        passages = relevant(self.retrieve(claim, filters), self.min_relevance)
         if not passages:
             return ClaimCheck(claim, "NOT ENOUGH INFO", explanation="No article covers it.")
-        judgements = [self.judge_passage(claim, p) for p in passages]
-        evidence = [
-            Evidence(j.excerpt, j.passage, j.verified, j.stance)
-            for j in judgements
-            if j.stance != "unclear"
+        excerpts = [evidence_excerpt(claim, p.text, self.min_overlap) for p in passages]
+        # Sentences, not passages, are what is judged: the best ones across everything
+        # retrieved, whatever the passage's rank (stable: ties keep the retrieval order).
+        order = sorted(range(len(passages)), key=lambda i: -excerpts[i].overlap)
+        judgements = [
+            self.judge_passage(claim, passages[i], excerpts[i])
+            for i in order[: self.evidence_passages]
         ]
         # A verdict is only as good as its evidence: stances resting on an excerpt that
         # is not verbatim in the stored passage do not count.
-        verdict = verdict_from_stances([e.stance for e in evidence if e.verified])
+        sided = [j for j in judgements if j.stance != "unclear" and j.verified]
+        verdict = weigh([(j.stance, j.strength) for j in sided])
+        deciding = {"SUPPORTED": "supports", "REFUTED": "refutes"}.get(verdict)
+        evidence = [
+            Evidence(
+                j.excerpt,
+                j.passage,
+                j.verified,
+                j.stance,
+                j.strength,
+                outweighed=deciding is not None and j.stance != deciding,
+            )
+            for j in sided
+        ]
         notes = [f"passage {n}: {j.note}" for n, j in enumerate(judgements, 1) if j.note]
         return ClaimCheck(
             claim,
@@ -269,6 +335,7 @@ class FactCheckChain:
             passages,
             "; ".join(notes),
             judgements,
+            closest(judgements) if verdict == "NOT ENOUGH INFO" else None,
         )
 
     # ---- a text ---------------------------------------------------------------------

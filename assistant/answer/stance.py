@@ -217,3 +217,14 @@ class StanceJudge:
 
     def stance(self, scores: StanceScores) -> Stance:
         return decide(scores, self.support_lift, self.refute_lift)
+
+    def strength(self, scores: StanceScores, stance: Stance) -> float:
+        """How far the lift of the stance taken went past its threshold; for a passage
+        that took no side, how far the nearer of the two stayed below (negative)."""
+        support = scores.support_lift - self.support_lift
+        refute = scores.refute_lift - self.refute_lift
+        if stance == "supports":
+            return support
+        if stance == "refutes":
+            return refute
+        return max(support, refute)

@@ -218,7 +218,15 @@ def _find_article(services: Services, wanted: str) -> str:
 @click.pass_obj
 def check(settings: Settings, text: str, as_of: str) -> None:
     """Fact-check a claim (or a paragraph of claims) against the articles."""
-    from assistant.answer.factcheck import STANCE_READINGS, ClaimCheck, Claims, FactCheck
+    from assistant.answer.factcheck import (
+        STANCE_READINGS,
+        ClaimCheck,
+        Claims,
+        FactCheck,
+        reading,
+        verdict_certainty,
+    )
+    from assistant.answer.weighing import certainty
     from assistant.app.compose import build_services, start_chat
     from assistant.app.filters import parse_filters
 
@@ -233,15 +241,25 @@ def check(settings: Settings, text: str, as_of: str) -> None:
                     click.echo(f"{len(event.claims)} claim(s) to check.", err=True)
                 elif isinstance(event, ClaimCheck):
                     click.echo(f"\n{event.verdict}: {event.claim}")
+                    click.echo(f"    How sure: {verdict_certainty(event)}")
                     for evidence in (e for e in event.evidence if e.verified):
                         p = evidence.passage
+                        side = STANCE_READINGS[evidence.stance]
+                        if evidence.outweighed:
+                            side += ", outweighed"
                         click.echo(
                             f"    “{evidence.quote}”\n"
                             f"    — {p.title} ({p.published or 'date unknown'}, {p.source}) "
-                            f"[{STANCE_READINGS[evidence.stance]}; verified quote]"
+                            f"[{side}; judge: {certainty(evidence.strength)}; verified quote]"
                         )
                     if not any(e.verified for e in event.evidence):
                         click.echo("    (no verified evidence in the articles)")
+                        near = event.closest
+                        if near is not None:
+                            quote = f"“{near.excerpt}” " if near.verified else ""
+                            click.echo(
+                                f"    Closest: {quote}— {near.passage.title}: {reading(near)}"
+                            )
                     if event.explanation:
                         click.echo(f"    {event.explanation}")
                 elif isinstance(event, FactCheck):

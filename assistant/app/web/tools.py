@@ -16,10 +16,13 @@ from assistant.answer.factcheck import (
     Claims,
     FactCheck,
     FactCheckChain,
+    reading,
+    verdict_certainty,
 )
 from assistant.answer.lengths import LENGTH_NAMES
 from assistant.answer.summarize import SummarizeChain
 from assistant.answer.summary_check import Omitted
+from assistant.answer.weighing import certainty
 from assistant.app.filters import parse_filters
 from assistant.app.render import escape, format_sources
 from assistant.errors import AssistantError, LoadError
@@ -120,27 +123,66 @@ def _quote_block(quote: str, passage: Passage, how: str) -> str:
     )
 
 
-def format_claim(check: ClaimCheck) -> str:
-    lines = [f"**{VERDICT_BADGES[check.verdict]}** — {escape(check.claim)}"]
+_SIDES = (
+    ("supports", False, "Supported by"),
+    ("refutes", False, "Contradicted by"),
+    ("supports", True, "Supporting, but outweighed by the contradiction"),
+    ("refutes", True, "Contradicting, but outweighed by the support"),
+)
+
+
+def _evidence_blocks(check: ClaimCheck) -> list[str]:
+    """The verified quotes that took a side, grouped by side: a conflicting claim shows
+    which passages support it and which contradict it."""
+    lines = []
     shown = [e for e in check.evidence if e.verified]
-    for evidence in shown:
-        lines.append(
-            _quote_block(evidence.quote, evidence.passage, STANCE_READINGS[evidence.stance])
-        )
-    if not shown:
-        lines.append("_No passage in the articles settles this claim._")
-        # What came closest, so the reader can see why: a passage set aside because it
-        # speaks of a plan, shown word for word when it is.
-        for j in check.judgements:
-            if j.scores is not None and j.note and j.verified:
-                lines.append(_quote_block(j.excerpt, j.passage, f"closest, but {j.note}"))
-                break
+    for stance, outweighed, heading in _SIDES:
+        group = [e for e in shown if e.stance == stance and e.outweighed == outweighed]
+        if group:
+            lines.append(f"{heading}:")
+            lines += [
+                _quote_block(
+                    e.quote,
+                    e.passage,
+                    f"judge: {certainty(e.strength)} · {STANCE_READINGS[e.stance]}",
+                )
+                for e in group
+            ]
+    return lines
+
+
+def _why_not_more(check: ClaimCheck) -> list[str]:
+    """When nothing settles the claim: the passage that came closest, and why it did not."""
+    lines = ["_No passage in the articles settles this claim._"]
+    near = check.closest
+    if near is None:
+        return lines
+    why = f"closest, but {near.note}" if near.note else f"closest: {reading(near)}"
+    if near.verified:
+        lines.append(_quote_block(near.excerpt, near.passage, escape(why)))
+    else:
+        lines.append(f"{escape(near.passage.title)}: {escape(why)}.")
+    return lines
+
+
+def format_claim(check: ClaimCheck) -> str:
+    lines = [
+        f"**{VERDICT_BADGES[check.verdict]}** — {escape(check.claim)}",
+        f"_How sure: {escape(verdict_certainty(check))}._",
+    ]
+    lines += _evidence_blocks(check) if check.evidence else _why_not_more(check)
     if check.judgements:
+        judged = {j.passage.chunk_id for j in check.judgements}
         readings = [
             f"- Passage {n} ({escape(j.passage.title)}, "
-            f"{escape(j.passage.published or 'no date')}): "
-            f"{STANCE_READINGS[j.stance]}" + (f" ({escape(j.note)})" if j.note else "")
+            f"{escape(j.passage.published or 'no date')}): {escape(reading(j))}"
             for n, j in enumerate(check.judgements, start=1)
+        ]
+        readings += [
+            f"- {escape(p.title)} ({escape(p.published or 'no date')}): not judged, its "
+            "sentences hold fewer of the claim's words than those judged"
+            for p in check.passages
+            if p.chunk_id not in judged
         ]
         lines.append("How the passages were read:\n\n" + "\n".join(readings))
     elif check.explanation:
