@@ -17,7 +17,6 @@ SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")
 SENTENCE_BEGUN = re.compile(SENTENCE_END.pattern + r"(?=[A-Z0-9\"“])")
 # A stop followed by what may begin a sentence or a list item, for cutting model output.
 STOP_BEFORE_START = re.compile(_STOP + r"(?=\s+[A-Z0-9\"“‘(\[*•-])")
-TRAILING_STOP = re.compile(_STOP + r"\s*$")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 
 

@@ -91,7 +91,7 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-Length = Literal["brief", "paragraph", "bullets"]
+Length = Literal["brief", "paragraph", "bullets", "key"]
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT ENOUGH INFO"]
 

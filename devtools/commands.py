@@ -18,8 +18,10 @@ from assistant.config import Settings
 
 if TYPE_CHECKING:
     from assistant.answer.factcheck import FactCheckEvent
+    from assistant.answer.summary_check import Omitted
     from assistant.app.compose import ChatRuntime, Services
     from assistant.types import Event, Filters, Length
+    from devtools.eval_claims import Split
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,7 +97,7 @@ class _CurrentChains:
             chain.evidence_passages, chain.min_overlap = self.judge_all, 0.25
         return chain.check(text, filters, today)
 
-    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event]:
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
         return self.chat.current().summarize.article(article_id, length)
 
 
@@ -370,7 +372,14 @@ def eval_claim_reach(settings: Settings, data: Path) -> None:
     type=click.Choice(LENGTH_NAMES),
     default="brief",
     show_default=True,
-    help="How long the summaries are.",
+    help="How long the summaries are (key: the articles' own key sentences).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["odd", "even"]),
+    default=None,
+    help="Only one half of the articles (by a checksum of the id): tune on one, check on "
+    "the other.",
 )
 @click.pass_obj
 def eval_summaries(
@@ -380,6 +389,7 @@ def eval_summaries(
     as_json: bool,
     output: Path | None,
     length: str,
+    split: str | None,
 ) -> None:
     """ROUGE-L of article summaries against human references, and their faithfulness to
     the article (judged without a model). Progress goes to stderr, one line per article."""
@@ -393,7 +403,7 @@ def eval_summaries(
     )
 
     with friendly_errors():
-        articles = load_articles(data / "articles.jsonl", limit)
+        articles = load_articles(data / "articles.jsonl", limit, cast("Split | None", split))
         services = _eval_services(settings, data)
         with progress_bar("Embedding") as progress:
             report = ingest_articles(services.store, data, settings.max_file_mb, progress)
@@ -410,7 +420,13 @@ def eval_summaries(
             )
         finally:
             chat.close()
-        results = {"model": chat.backend.label, "data": str(data), "length": length, **results}
+        results = {
+            "model": chat.backend.label,
+            "data": str(data),
+            "split": split or "all",
+            "length": length,
+            **results,
+        }
         click.echo(format_summaries(results))
         if as_json:
             _write_json(settings, results, "summaries", data, output)

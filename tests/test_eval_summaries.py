@@ -11,22 +11,24 @@ import pytest
 from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from assistant.answer.summary_facts import content_words
 from assistant.app.compose import Services, build_chains, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.index.embeddings import make_embeddings
+from devtools.eval_claims import in_split
 from devtools.eval_summaries import (
     METHOD,
     FaithfulnessJudge,
     ReferenceArticle,
     RougeL,
-    content_words,
     evaluate_summaries,
     format_summaries,
     ingest_articles,
     lead,
     load_articles,
     split_sentences,
+    unknown_facts,
 )
 
 ARTICLE = (
@@ -80,7 +82,7 @@ def test_sentences_and_content_words() -> None:
     assert content_words("The Mayor said it was late, and the bridge’s repair began") == [
         "mayor",
         "late",
-        "bridge's",
+        "bridge",
         "repair",
         "began",
     ]
@@ -94,18 +96,69 @@ def test_faithfulness_judge_on_a_made_up_article(judge: FaithfulnessJudge) -> No
     assert [j.supported for j in judged] == [True, True, False]
     copied, paraphrase, invented = judged
     assert copied.cosine > 0.9 and copied.overlap == 1.0
-    assert paraphrase.overlap >= 0.8  # its words are the article's
-    assert invented.cosine < 0.75 and invented.overlap < 0.8
     assert "harbour bridge" in paraphrase.closest
+    assert invented.overlap < 0.7
     assert judge.judge("", ARTICLE) == []
-    assert "0.75" in METHOD and "80%" in METHOD
+    assert "adjacent" in METHOD and "70%" in METHOD
 
 
-def test_faithfulness_judge_cosine_alone_can_support(judge: FaithfulnessJudge) -> None:
+# Each changes one fact of the article while keeping most of its words.
+UNFAITHFUL = [
+    "Opposition members approved the budget.",  # roles reversed
+    "Mayor Ana Lopez voted against the plan.",  # the mayor given the opposition's deed
+    "The city closed the bridge to raise property taxes.",  # an invented cause
+    "The council closed the bridge because of property taxes.",  # another
+    "The budget gives 40 million dollars to repair the harbour bridge.",  # wrong number
+    "The harbour bridge was closed in May because of cracks in its supports.",  # wrong month
+    "Mayor John Smith said the bridge would reopen to traffic next spring.",  # wrong name
+    "The city council approved a new budget on Friday after a long debate.",  # wrong day
+]
+FAITHFUL = [
+    "The city council approved a new budget on Tuesday.",
+    "The budget gives 12 million dollars to repair the harbour bridge.",
+    "The bridge, closed in March because of cracks, gets 12 million dollars from the budget.",
+    "Mayor Ana Lopez expects the harbour bridge to reopen to traffic next spring.",
+    "Opposition members voted against the plan because it raised property taxes.",
+    "The budget was approved on Tuesday after a long debate.",
+]
+
+
+@pytest.mark.parametrize("sentence", UNFAITHFUL)
+def test_faithfulness_judge_fails_a_sentence_that_changes_a_fact(
+    judge: FaithfulnessJudge, sentence: str
+) -> None:
+    [result] = judge.judge(sentence, ARTICLE)
+    assert not result.supported, result
+
+
+@pytest.mark.parametrize("sentence", FAITHFUL)
+def test_faithfulness_judge_passes_a_faithful_paraphrase(
+    judge: FaithfulnessJudge, sentence: str
+) -> None:
+    [result] = judge.judge(sentence, ARTICLE)
+    assert result.supported, result
+
+
+def test_the_judge_names_the_facts_its_closest_sentence_lacks(judge: FaithfulnessJudge) -> None:
+    [result] = judge.judge("The budget gives 40 million dollars to repair the bridge.", ARTICLE)
+    assert result.missing == "40" and "12 million" in result.closest
+
+
+def test_faithfulness_judge_cosine_can_support_a_paraphrase(judge: FaithfulnessJudge) -> None:
     # Other words, same meaning: only the embedding sees it.
-    strict_words = FaithfulnessJudge(judge.embeddings, cosine_threshold=0.6, overlap_threshold=1.1)
-    [result] = strict_words.judge("The town council passed the new budget.", ARTICLE)
-    assert result.overlap < 1.1 and result.cosine >= 0.6 and result.supported
+    lenient = FaithfulnessJudge(judge.embeddings, cosine_threshold=0.6)
+    [result] = lenient.judge("The town council passed the new budget.", ARTICLE)
+    assert result.overlap < 0.7 and result.cosine >= 0.6 and result.supported
+    [strict] = judge.judge("The town council passed the new budget.", ARTICLE)
+    assert not strict.supported
+
+
+def test_a_summary_with_an_invented_number_or_name_is_caught() -> None:
+    assert unknown_facts("The bridge got 12 million dollars.", ARTICLE) == ""
+    assert unknown_facts("The bridge got 40 million dollars.", ARTICLE) == "40"
+    assert unknown_facts("Mayor Ana Lopez and Governor Kim Park spoke.", ARTICLE) == (
+        "governor, kim, park"
+    )
 
 
 def test_loading_articles(tmp_path: Path) -> None:
@@ -122,6 +175,19 @@ def test_loading_articles(tmp_path: Path) -> None:
     path.write_text(json.dumps({"id": "a", "text": "T.", "references": []}) + "\n")
     with pytest.raises(ConfigError, match="line 1"):
         load_articles(path)
+
+
+def test_the_two_splits_part_the_articles(tmp_path: Path) -> None:
+    path = tmp_path / "articles.jsonl"
+    ids = [f"article-{n}" for n in range(40)]
+    path.write_text(
+        "".join(json.dumps({"id": i, "text": "T.", "references": ["r"]}) + "\n" for i in ids)
+    )
+    odd = [a.id for a in load_articles(path, split="odd")]
+    even = [a.id for a in load_articles(path, split="even")]
+    assert sorted(odd + even) == sorted(ids) and not set(odd) & set(even)
+    assert 10 <= len(odd) <= 30  # a checksum, not the order: both halves are sizeable
+    assert [a.id for a in load_articles(path, limit=3, split="odd")] == odd[:3]
 
 
 # ---- wiring with a fake chat model ----------------------------------------------------
@@ -196,4 +262,13 @@ def test_eval_summaries_command(
     assert "[1/1] article budget:" in result.output and "Faithfulness" in result.output
     figures = json.loads(output.read_text())
     assert figures["length"] == "brief" and figures["errors"] == 0
+    assert figures["split"] == "all"
+    only = CliRunner().invoke(
+        main,
+        ["eval", "summaries", "--data", str(data), "--split", "even"],
+        env={"ASSISTANT_CACHE_DIR": str(cache_dir), "ASSISTANT_LLM_URL": ""},
+    )
+    expected = 1 if in_split("budget", "even") else 0
+    assert only.exit_code == 0, only.output
+    assert f"{expected} of {expected} articles summarized" in only.output
     assert figures["faithfulness"] == pytest.approx(2 / 3)

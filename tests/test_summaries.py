@@ -12,6 +12,7 @@ from assistant.answer.factcheck import FactCheckChain
 from assistant.answer.length_guard import allowed_end
 from assistant.answer.prompts import load_prompts
 from assistant.answer.summarize import SummarizeChain, group_within_budget
+from assistant.answer.summary_check import Omitted
 from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
 from assistant.config import PROJECT_ROOT
 from assistant.index.catalog import ArticleInfo
@@ -154,28 +155,39 @@ def test_length_guard_finds_the_end_of_the_last_allowed_sentence() -> None:
     assert allowed_end("One. Two. Three. four", "brief") is None
 
 
+def test_an_earlier_line_ending_in_a_one_letter_word_does_not_stop_the_cut() -> None:
+    # "B." and "U.S." at the end of a line are read as abbreviations; the stops after them
+    # still count.
+    for first_line in ("They fell back on plan B.", "Aid came from the U.S."):
+        text = f"{first_line}\nThe vote passed. Talks went on. Markets rose. A fifth one."
+        end = allowed_end(text, "brief")
+        assert end is not None and text[:end].endswith("Markets rose."), (text, end)
+
+
 def test_a_summary_that_runs_long_is_cut_while_it_streams(cache_dir: Any) -> None:
     article = passages(1, 20)
-    rambling = " ".join(f"Sentence number {n} says something." for n in range(1, 13))
+    ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
+    rambling = " ".join(f"The {n} sentence says something." for n in ordinals)
     chain, _ = make([rambling], article, 1800)
     events = list(chain.article("long", "brief"))
     streamed = "".join(e.text for e in events if isinstance(e, Token))
     answer = events[-1]
     assert isinstance(answer, Answer)
     assert answer.text == (
-        "Sentence number 1 says something. Sentence number 2 says something. "
-        "Sentence number 3 says something."
+        "The first sentence says something. The second sentence says something. "
+        "The third sentence says something."
     )
     assert streamed.strip() == answer.text  # nothing shown that was then taken back
     paragraph = list(make([rambling], article, 1800)[0].article("long", "paragraph"))[-1]
-    assert isinstance(paragraph, Answer) and paragraph.text.count("Sentence number") == 6
+    assert isinstance(paragraph, Answer) and paragraph.text.count(" sentence says") == 6
 
 
 @pytest.mark.parametrize(
     ("length", "reply", "kept"),
     [
-        ("bullets", "".join(f"- point {n} here\n" for n in range(1, 9)), 6),
-        ("brief", " ".join(f"Sentence {n} is here." for n in range(1, 9)), 3),
+        # Letters, not numbers: a number the article lacks would be left out.
+        ("bullets", "".join(f"- point {n} here\n" for n in "abcdefgh"), 6),
+        ("brief", " ".join(f"Sentence {n} is here." for n in "ABCDEFGH"), 3),
     ],
 )
 def test_nothing_streamed_is_taken_back_by_the_length_cut(
@@ -219,3 +231,75 @@ def test_factcheck_tab_shows_why_nothing_settled_the_claim(cache_dir: Any) -> No
     assert "closest, but it speaks of a plan or preparation" in output
     assert "- Passage 1 (Talks in Madrid, 2024-03-25): does not settle the claim" in output
     assert "- Passage 2 (Weather, no date): does not settle the claim (it shares too few" in output
+
+
+# ---- the check of names and numbers against the article --------------------------------
+
+BUDGET_ARTICLE = [
+    Passage(
+        "b0",
+        "budget",
+        0,
+        "The city council approved a new budget on Tuesday after a long debate. The budget "
+        "gives 12 million dollars to repair the old harbour bridge, which was closed in March. "
+        "Mayor Ana Lopez said the bridge would reopen to traffic next spring.",
+        "Council passes budget",
+        "2024-05-01",
+        "wire",
+        "",
+        0.5,
+    )
+]
+
+
+def test_a_summary_sentence_with_an_invented_number_is_left_out_and_the_reader_told(
+    cache_dir: Any,
+) -> None:
+    summary = (
+        "The city council approved a new budget on Tuesday. It gives 40 million dollars to "
+        "repair the harbour bridge. Mayor John Smith expects it to reopen next spring."
+    )
+    chain, _ = make([summary], BUDGET_ARTICLE, 1800)
+    events = list(chain.article("budget", "brief"))
+    omitted = [e for e in events if isinstance(e, Omitted)]
+    assert [str(o.facts) for o in omitted] == ["40", "john, smith"]
+    assert "40 million" in omitted[0].note and "does not state" in omitted[0].note
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text == "The city council approved a new budget on Tuesday."
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert streamed.strip() == answer.text  # the left-out sentences were never shown
+    # The Summarize tab shows the summary, then what was left out and why.
+    handler = SummaryHandler(lambda: make([summary], BUDGET_ARTICLE, 1800)[0], lambda: [])
+    shown = list(handler.summarize("budget", "", "brief"))[-1]
+    assert shown.startswith("The city council approved a new budget on Tuesday.")
+    assert "⚠️ Left out a sentence that gives 40" in shown and "john, smith" in shown
+
+
+def test_a_faithful_summary_keeps_every_sentence(cache_dir: Any) -> None:
+    # The date, title and source the model is given count as the article's.
+    summary = (
+        "- On May 1, 2024, the council approved the budget (wire).\n"
+        "- Twelve million dollars go to the harbour bridge, closed since March.\n"
+        "- Mayor Lopez expects it to reopen next spring.\n"
+    )
+    chain, _ = make([summary], BUDGET_ARTICLE, 1800)
+    events = list(chain.article("budget", "bullets"))
+    assert not any(isinstance(e, Omitted) for e in events)
+    assert events[-1].text == summary.strip()  # type: ignore[union-attr]
+
+
+def test_when_every_sentence_is_left_out_the_key_sentences_stand_in(cache_dir: Any) -> None:
+    chain, _ = make(["The mayor of Paris cut 40 jobs."], BUDGET_ARTICLE, 1800)
+    events = list(chain.article("budget", "brief"))
+    assert sum(isinstance(e, Omitted) for e in events) == 1
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.text.startswith("The city council approved")
+    assert "Paris" not in answer.text
+
+
+def test_key_sentences_are_the_articles_own_words_without_the_model(cache_dir: Any) -> None:
+    chain, llm = make([], BUDGET_ARTICLE, 1800)
+    answer = list(chain.article("budget", "key"))[-1]
+    assert isinstance(answer, Answer) and llm.prompts == []
+    assert answer.text and answer.text in BUDGET_ARTICLE[0].text.replace("\n", " ")

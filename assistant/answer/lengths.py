@@ -26,5 +26,8 @@ LENGTHS: dict[Length, LengthRule] = {
     "brief": LengthRule("sentences", 3, 220, "2 to 3 sentences."),
     "paragraph": LengthRule("sentences", 6, 420, "one paragraph of 4 to 6 sentences."),
     "bullets": LengthRule("bullets", 6, 420, "3 to 6 bullet points, each starting with '- '."),
+    # The article's own key sentences, chosen without the model (answer/key_sentences.py);
+    # a topic asked for at this length is summarized as "brief".
+    "key": LengthRule("sentences", 3, 220, "2 to 3 sentences."),
 }
 LENGTH_NAMES: tuple[Length, ...] = get_args(Length)

@@ -11,19 +11,36 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
 from assistant.answer.context import cited_numbers, pack_context
-from assistant.answer.length_guard import allowed_end, settled_end
+from assistant.answer.key_sentences import key_sentences
+from assistant.answer.length_guard import allowed_end, finished_ends
 from assistant.answer.lengths import LENGTHS
 from assistant.answer.model_errors import model_errors
 from assistant.answer.prompts import PromptSet
+from assistant.answer.summary_check import FactGate, Omitted, date_in_words
 from assistant.errors import AssistantError
 from assistant.search.retriever import relevant
 from assistant.tokens import count_tokens
 from assistant.types import Answer, Event, Filters, Length, Passage, Progress, Retrieved, Token
 
+# "key": the article's own most salient sentences, no model involved (as long as "brief").
+KEY_SENTENCES, KEY_WORDS = 3, 50
+ALL_LEFT_OUT = (
+    "Every sentence of the summary gave facts the article does not: its key sentences instead."
+)
 NO_TOPIC_PASSAGES = (
     "I found nothing about this topic in the articles I have. Try other words or widen "
     "the date filters."
 )
+
+
+def _release(part: str, gate: FactGate) -> Generator[Token | Omitted, None, str]:
+    """A finished sentence goes to the reader, unless it states what the article does not."""
+    omitted = gate.check(part)
+    if omitted is not None:
+        yield omitted
+        return ""
+    yield Token(part)
+    return part
 
 
 def group_within_budget(passages: Sequence[Passage], budget: int) -> list[list[Passage]]:
@@ -68,14 +85,20 @@ class SummarizeChain:
         self.map_chain: Runnable = prompts.map | llm | parse
         self.topic_chain: Runnable = prompts.topic | llm | parse
 
-    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event]:
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
         """Summarize the whole article: every chunk is read, none is sampled."""
         passages = self.article_passages(article_id)
         if not passages:
             raise AssistantError(f"No article with id {article_id!r} is in the store.")
         first = passages[0]
         yield Retrieved(first.title, passages, 0)
-        text = "\n\n".join(p.text for p in passages)
+        article = "\n\n".join(p.text for p in passages)
+        if length == "key":
+            chosen = " ".join(key_sentences(article, KEY_SENTENCES, KEY_WORDS))
+            yield Token(chosen)
+            yield Answer(chosen, passages, [])
+            return
+        text = article
         if count_tokens(text) > self.article_tokens:
             text = yield from self._map(passages)
         inputs = {
@@ -85,7 +108,21 @@ class SummarizeChain:
             "text": text,
             "length_instruction": LENGTHS[length].instruction,
         }
-        text, shown = "", 0
+        # The model is given the title, date and source too: facts from them are not new.
+        given = "\n".join([first.title, date_in_words(first.published), first.source, article])
+        kept = yield from self._checked_stream(inputs, length, FactGate(given))
+        if not kept.strip():  # every sentence was left out: the article's own words instead
+            yield Progress(ALL_LEFT_OUT)
+            kept = " ".join(key_sentences(article, KEY_SENTENCES, KEY_WORDS))
+            yield Token(kept)
+        yield Answer(kept.strip(), passages, [])
+
+    def _checked_stream(
+        self, inputs: dict[str, str], length: Length, gate: FactGate
+    ) -> Generator[Event | Omitted, None, str]:
+        """The model's summary, cut to the length asked for, shown sentence by sentence
+        (or bullet by bullet) once each has ended and been checked against the article."""
+        text, done, kept = "", 0, ""
         with model_errors():
             for piece in self.summarize_chains[length].stream(inputs):
                 text += piece
@@ -93,13 +130,13 @@ class SummarizeChain:
                 if end is not None:  # past the length asked for: stop reading the model
                     text = text[:end]
                     break
-                settled = settled_end(text, length)
-                if settled > shown:
-                    yield Token(text[shown:settled])
-                    shown = settled
-        if len(text) > shown:
-            yield Token(text[shown:])
-        yield Answer(text.strip(), passages, [])
+                for finish in finished_ends(text, length):
+                    if finish > done:
+                        kept += yield from _release(text[done:finish], gate)
+                        done = finish
+        if text[done:].strip():
+            kept += yield from _release(text[done:], gate)
+        return kept
 
     def _map(self, passages: Sequence[Passage]) -> Generator[Event, None, str]:
         """Notes on each part of a long article, in order; the notes are then summarized."""

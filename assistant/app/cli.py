@@ -165,7 +165,7 @@ def ask(
     type=click.Choice(LENGTH_NAMES),
     default="brief",
     show_default=True,
-    help="How long the summary is.",
+    help="How long the summary is; key: the article's own key sentences, word for word.",
 )
 @click.option("--since", default="", help="With --topic: articles on or after (YYYY-MM-DD).")
 @click.option("--until", default="", help="With --topic: articles on or before (YYYY-MM-DD).")
@@ -174,6 +174,7 @@ def summarize(
     settings: Settings, article: str | None, topic: str, length: str, since: str, until: str
 ) -> None:
     """Summarize one whole article (by id or words of its title), or a topic (--topic)."""
+    from assistant.answer.summary_check import Omitted
     from assistant.app.compose import build_services, start_chat
     from assistant.app.filters import parse_filters
     from assistant.types import Answer, Progress, Token
@@ -188,6 +189,7 @@ def summarize(
         chat = start_chat(settings, services)
         try:
             chain = chat.chains.summarize
+            omitted: list[str] = []
             events = (
                 chain.topic(topic, length, filters)  # type: ignore[arg-type]
                 if topic
@@ -198,8 +200,12 @@ def summarize(
                     click.echo(event.message, err=True)
                 elif isinstance(event, Token):
                     click.echo(event.text, nl=False)
+                elif isinstance(event, Omitted):
+                    omitted.append(event.note)
                 elif isinstance(event, Answer):
                     click.echo("\n")
+                    for note in omitted:
+                        click.echo(f"⚠ {note}")
                     if event.cited:
                         print_sources(event)
                     elif event.passages:

@@ -76,7 +76,11 @@ def build_ui(
                     placeholder="e.g. Ukraine's air defence",
                 )
                 with gr.Row():
-                    length = gr.Radio(list(LENGTH_NAMES), value="brief", label="Length")
+                    length = gr.Radio(
+                        list(LENGTH_NAMES),
+                        value="brief",
+                        label="Length (key: the article's own key sentences)",
+                    )
                     topic_since = gr.Textbox(label="Topic since", placeholder="YYYY-MM-DD")
                     topic_until = gr.Textbox(label="Topic until", placeholder="YYYY-MM-DD")
                 summarize = gr.Button("Summarize", variant="primary")

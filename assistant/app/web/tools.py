@@ -21,6 +21,7 @@ from assistant.answer.factcheck import (
 )
 from assistant.answer.lengths import LENGTH_NAMES
 from assistant.answer.summarize import SummarizeChain
+from assistant.answer.summary_check import Omitted
 from assistant.answer.weighing import certainty
 from assistant.app.filters import parse_filters
 from assistant.app.render import escape, format_sources
@@ -77,6 +78,7 @@ class SummaryHandler:
         """A topic when one is typed, else the chosen article."""
         size: Length = length if length in LENGTH_NAMES else "brief"
         text = ""
+        notes: list[str] = []  # sentences the check against the article left out
         try:
             if topic and topic.strip():
                 events: Iterator[Any] = self.chain().topic(
@@ -93,8 +95,12 @@ class SummaryHandler:
                 elif isinstance(event, Token):
                     text += event.text
                     yield escape(text)
+                elif isinstance(event, Omitted):
+                    notes.append(f"⚠️ {escape(event.note)}")
                 elif isinstance(event, Answer):
-                    yield "\n\n".join(x for x in (escape(event.text), _summary_sources(event)) if x)
+                    yield "\n\n".join(
+                        x for x in (escape(event.text), *notes, _summary_sources(event)) if x
+                    )
         except Exception as exc:  # the page shows a message, never a stack trace
             yield "\n\n".join(x for x in (escape(text), _failure(exc)) if x)
 

@@ -1,0 +1,84 @@
+"""End to end at the product's defaults: the seed article summarized by the real embedded
+model at the default temperature, several times, since sampling varies the wording. Each
+point must be kept at least as often as the README says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answer.summary_check import Omitted
+from assistant.answer.summary_facts import SourceFacts, split_sentences
+from assistant.app.compose import ChatRuntime, Services, build_services, start_chat
+from assistant.config import Settings
+from assistant.ingest.sync import ingest_paths
+from assistant.types import Answer
+from tests.conftest import SEED_DIR
+
+pytestmark = pytest.mark.e2e
+
+RUNS = 3
+# Of RUNS bullet summaries, how many must name each point: what the README says was measured
+# at this temperature. The place of the peace summit (Switzerland) was left out in every run
+# measured, so it is not promised.
+AT_LEAST = {
+    "zelenskyy": RUNS,
+    "sánchez": RUNS,
+    "bilateral security agreement": RUNS,
+    "air defen": RUNS - 1,
+}
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, ChatRuntime]]:
+    folder = tmp_path_factory.mktemp("e2e-summaries")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        vectorstore_dir=folder / "store",
+        corpus_dir=SEED_DIR,
+        llm_url=None,
+        # Nothing answers here, so the embedded server is the one that starts.
+        ollama_url="http://127.0.0.1:9/v1",
+    )
+    assert settings.temperature == 0.1  # what the app runs at
+    services = build_services(settings)
+    ingest_paths(services.store, [SEED_DIR], settings.max_file_mb)
+    chat = start_chat(settings, services)
+    yield services, chat
+    chat.close()
+
+
+def test_bullet_summaries_of_the_seed_keep_its_main_points(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    services, chat = runtime
+    [article] = services.store.list_articles()
+    text = "\n\n".join(p.text for p in services.store.article_passages(article.id))
+    source = SourceFacts(text)
+    summaries = []
+    for _ in range(RUNS):
+        events = list(chat.current().summarize.article(article.id, "bullets"))
+        answer = events[-1]
+        assert isinstance(answer, Answer) and answer.text
+        # What the reader is shown names no number or name the article lacks...
+        assert not any(source.missing(s) for s in split_sentences(answer.text)), answer.text
+        # ...and what was left out for that is said.
+        assert all(o.note and o.facts for o in events if isinstance(o, Omitted))
+        summaries.append(answer.text.lower())
+    kept = {needle: sum(needle in s for s in summaries) for needle in AT_LEAST}
+    assert all(kept[n] >= AT_LEAST[n] for n in AT_LEAST), (kept, summaries)
+
+
+def test_key_sentences_of_the_seed_are_its_own_words(
+    runtime: tuple[Services, ChatRuntime],
+) -> None:
+    services, chat = runtime
+    [article] = services.store.list_articles()
+    text = " ".join(p.text for p in services.store.article_passages(article.id))
+    answer = list(chat.current().summarize.article(article.id, "key"))[-1]
+    assert isinstance(answer, Answer)
+    sentences = split_sentences(answer.text)
+    assert 1 <= len(sentences) <= 3
+    assert all(s in text for s in sentences)
+    assert "zelenskyy" in answer.text.lower() and "bilateral security agreement" in answer.text
