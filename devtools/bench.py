@@ -40,6 +40,7 @@ from assistant.ingest.sync import ingest_paths
 from assistant.search.retriever import Retriever
 from assistant.tokens import count_tokens, install_offline_encoding
 from assistant.types import Article, Retrieved, Token
+from devtools.stats import percentile
 
 TYPICAL_QUESTION = "Who did Zelenskyy speak with, and what did they agree?"
 _LONG_PROMPT_TOKENS = 1500
@@ -47,14 +48,6 @@ _LONG_PROMPT_TOKENS = 1500
 
 def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _peak_rss_mb(pid: int | None) -> float:
@@ -162,8 +155,8 @@ def bench_store_ops(
         "noop_reingest_s": _median(noop_total),
         "noop_sync_s": _median(noop),
         "retrieval_queries": len(latencies),
-        "retrieval_p50_ms": _percentile(latencies, 50),
-        "retrieval_p95_ms": _percentile(latencies, 95),
+        "retrieval_p50_ms": percentile(latencies, 50),
+        "retrieval_p95_ms": percentile(latencies, 95),
     }
 
 

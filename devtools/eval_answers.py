@@ -39,6 +39,7 @@ from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token
 from devtools.eval_answer_scoring import Outcome, named_choices, outcome
 from devtools.eval_io import read_jsonl
 from devtools.eval_retrieval import retrieved_articles
+from devtools.stats import percentile
 
 Row = Literal["pipeline", "closed book", "gold context"]
 ROWS: tuple[Row, ...] = ("pipeline", "closed book", "gold context")
@@ -207,10 +208,8 @@ def run_one(
 
 
 def _percentile(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+    # None rather than NaN: the figure goes into JSON, where NaN is not valid.
+    return percentile(values, q) if values else None
 
 
 def _share(part: int, whole: int) -> float | None:

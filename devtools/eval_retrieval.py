@@ -27,6 +27,7 @@ from assistant.index.store import ArticleStore
 from assistant.ingest.sync import ingest_paths
 from assistant.search.retriever import Mode, Retriever, relevant
 from assistant.types import Filters, Passage
+from devtools.stats import percentile
 
 # (row key, retrieval mode, whether the question is asked as of its date)
 RANKINGS: tuple[tuple[str, Mode, bool], ...] = (
@@ -102,11 +103,6 @@ def scores(ranked: Sequence[Sequence[str]], gold: Sequence[frozenset[str]]) -> d
     }
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def evaluate_retrieval(
     store: ArticleStore, data_dir: Path, top_k: int, min_relevance: float, max_file_mb: float
 ) -> dict[str, Any]:
@@ -135,7 +131,7 @@ def evaluate_retrieval(
         results[key] = {
             **scores(ranked, gold),
             "p50_ms": statistics.median(latencies),
-            "p95_ms": _percentile(latencies, 95),
+            "p95_ms": percentile(latencies, 95),
         }
     return results
 

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ import httpx
 from assistant.config import PROJECT_ROOT
 from assistant.llm.local_server import free_port
 from devtools.scripted_model import MODEL_ID, ScriptedServer
+from devtools.stats import percentile
 
 START_TIMEOUT = 240.0  # loading the embedding model and ingesting the seed corpus
 MAX_SESSIONS = 200
@@ -160,13 +160,6 @@ class LoadtestResult:
             data.pop("details")
         data["ok"] = self.ok
         return data
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def make_sessions(count: int) -> list[Session]:
