@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         "0.5B model starts answering within about 5 s on 2 cores.",
     )
     article_tokens: int = Field(
-        70,
+        110,
         ge=0,
         description="Tokens of each retrieved article's question-bearing sentences put in a "
         "question's prompt, so more articles fit the budget; 0 puts whole passages.",

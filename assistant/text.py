@@ -17,7 +17,9 @@ SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+")
 SENTENCE_BEGUN = re.compile(SENTENCE_END.pattern + r"(?=[A-Z0-9\"“])")
 # A stop followed by what may begin a sentence or a list item, for cutting model output.
 STOP_BEFORE_START = re.compile(_STOP + r"(?=\s+[A-Z0-9\"“‘(\[*•-])")
-_LINE_BREAK = re.compile(r"\s*\n\s*")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+# A bullet or a numbered item begins a line of its own, never a wrapped one.
+_LIST_ITEM = re.compile(r"(?:[-*•]|\d+[.)])\s")
 
 
 def words(text: str) -> list[str]:
@@ -27,9 +29,24 @@ def words(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     """Sentences, and lines on their own (a heading has no full stop)."""
-    return [
-        s.strip() for line in _LINE_BREAK.split(text) for s in SENTENCE_END.split(line) if s.strip()
-    ]
+    return [s.strip() for line in _lines(text) for s in SENTENCE_END.split(line) if s.strip()]
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, with hard-wrapped ones joined again: a line that stops mid-sentence
+    and runs on in lower case, or one of eight words or more (prose, not a heading), goes on
+    in the next line. Otherwise a wrapped sentence would be cut in two, and half a sentence
+    quoted or put into a prompt."""
+    joined: list[str] = []
+    for line in _LINE_BREAK.split(text):
+        previous = joined[-1] if joined else ""
+        runs_on = previous and not re.search(_STOP + r"$", previous) and line
+        starts_item = _LIST_ITEM.match(line)
+        if runs_on and not starts_item and (line[0].islower() or len(previous.split()) >= 8):
+            joined[-1] = f"{previous} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def shingles(text: str, size: int) -> set[str]:

@@ -76,3 +76,17 @@ def test_lines_are_kept() -> None:
         result.render()
         == "- The council voted on Monday [1].\n- Rain flooded homes in the valley [2]."
     )
+
+
+def test_a_passage_that_lacks_a_name_of_the_sentence_does_not_support_it() -> None:
+    call = passage(1, "President Volodymyr Zelenskyy spoke with Pedro Sánchez by phone.")
+    decree = passage(2, "President Volodymyr Zelenskyy signed a decree on Thursday.")
+    result = attribute("President Volodymyr Zelenskyy spoke with Sánchez [1][2].", [call, decree])
+    assert result.cited == [1]
+
+
+def test_a_sentence_written_twice_is_shown_once() -> None:
+    result = attribute(
+        "The council voted on Monday [1]. The council voted on Monday [1].", [BRIDGE]
+    )
+    assert result.render() == "The council voted on Monday [1]."

@@ -209,7 +209,8 @@ def test_condensed_context_keeps_question_bearing_sentences_of_more_articles(
     packed = pack_context(condensed, 700)
     assert [p.chunk_id for p in packed.passages] == ["c1", "c2", "c3"]
     assert "Zelenskyy spoke with Sánchez on Monday." in packed.passages[0].text
-    assert "Background" not in packed.passages[0].text
+    # At most the sentence after the one that answers comes along, never the filler around.
+    assert packed.passages[0].text.count("Background") <= 1
     assert all(count_tokens(p.text) <= 70 for p in packed.passages)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from assistant.answer.context import CITATION
+from assistant.answer.summary_facts import SourceFacts
 from assistant.answer.wording import normalize, numbers
 from assistant.index.keywords import query_terms
 from assistant.text import SENTENCE_END, sentences
@@ -85,6 +86,10 @@ def support(sentence: str, number: int, passage: Passage) -> Support | None:
     held = numbers(normalize(f"{passage.title} {passage.published} {passage.text}"))
     if not needed <= held:
         return None
+    # Sharing half the words is not support when a name is missing: "Zelenskyy spoke with
+    # Sánchez" is not supported by a passage about Zelenskyy alone.
+    if SourceFacts(f"{passage.title}.\n{passage.text}").missing(sentence).names:
+        return None
     parts = sentences(passage.text)
     windows = parts + [f"{a} {b}" for a, b in pairwise(parts)]
     best, best_coverage = "", 0.0
@@ -101,7 +106,13 @@ def attribute(answer: str, passages: Sequence[Passage]) -> Attribution:
     """Each sentence with the passages that support it: the ones the model cited when they
     do, else the one passage that supports it best, else none (and it is marked)."""
     result = []
+    seen: set[str] = set()
     for text, written, new_line in split_cited(answer):
+        # A small model sometimes writes the same sentence twice; the reader sees it once.
+        key = " ".join(text.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
         if abstains(text) or not query_terms(text):
             result.append(CitedSentence(text, written, (), False, new_line))
             continue

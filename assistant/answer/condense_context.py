@@ -21,9 +21,10 @@ from assistant.text import sentences
 from assistant.tokens import count_tokens
 from assistant.types import Passage
 
-# Tokens of sentences kept per article: room for the sentence that answers and the one
-# that names what the question asks about, for six to eight articles in 700 tokens.
-ARTICLE_TOKENS = 70
+# Tokens of sentences kept per article: room for the sentence that names what the question
+# asks about and the one after it, for the six articles retrieval gives at most in 700
+# tokens.
+ARTICLE_TOKENS = 110
 _GAP = " … "
 
 
@@ -38,12 +39,24 @@ def condense_article(chunks: Sequence[Passage], wanted: set[str], allowance: int
     for chunk in ordered:
         parts += [s for s in sentences(chunk.text) if s not in parts]
     scores = [_score(s, wanted) for s in parts]
-    ranked = sorted(range(len(parts)), key=lambda i: (-scores[i], i))
+    matched = sorted(range(len(parts)), key=lambda i: (-scores[i], i))
+    # Then the sentence after each one that names what is asked about: the deed is often
+    # told there in other words ("the leaders discussed" after a sentence naming them).
+    following: list[int] = []
+    ranked: list[int] = []
+    for i in (i for i in matched if scores[i]):
+        ranked.append(i)
+        if i + 1 < len(parts) and not scores[i + 1]:
+            following.append(i + 1)
+            ranked.append(i + 1)
+    ranked += [i for i in matched if i not in ranked]
     chosen: list[int] = []
     used = 0
     for i in ranked:
         cost = count_tokens(parts[i]) + 1
-        if chosen and (scores[i] == 0 or used + cost > allowance):
+        if i in chosen or (chosen and (i not in following and scores[i] == 0)):
+            continue
+        if chosen and used + cost > allowance:
             continue
         chosen.append(i)
         used += cost

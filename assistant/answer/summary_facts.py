@@ -34,8 +34,10 @@ _NUMBER_WORDS = {
 
 def split_sentences(text: str) -> list[str]:
     """Sentences, bullet points and lines; bullet marks removed."""
-    unbulleted = "\n".join(_BULLET.sub("", line) for line in text.splitlines())
-    return [s for s in sentences(unbulleted) if WORD.search(s)]
+    # Marks are removed after splitting: they are what keeps one bullet from running on
+    # into the next.
+    unbulleted = (_BULLET.sub("", s) for s in sentences(text))
+    return [s for s in unbulleted if WORD.search(s)]
 
 
 def content_words(text: str) -> list[str]:
