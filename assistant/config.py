@@ -111,10 +111,11 @@ class Settings(BaseSettings):
         "0.5B model starts answering within about 5 s on 2 cores.",
     )
     article_tokens: int = Field(
-        110,
+        70,
         ge=0,
-        description="Tokens of each retrieved article's question-bearing sentences put in a "
-        "question's prompt, so more articles fit the budget; 0 puts whole passages.",
+        description="Tokens (at least) of each retrieved article's question-bearing sentences "
+        "put in a question's prompt, so more articles fit the budget; more when few articles "
+        "are found; 0 puts whole passages.",
     )
     min_relevance: float = Field(
         0.2,

@@ -21,10 +21,10 @@ from assistant.text import sentences
 from assistant.tokens import count_tokens
 from assistant.types import Passage
 
-# Tokens of sentences kept per article: room for the sentence that names what the question
-# asks about and the one after it, for the six articles retrieval gives at most in 700
-# tokens.
-ARTICLE_TOKENS = 110
+# Tokens of sentences kept per article at least (more when few articles are found): room
+# for the sentence that answers and the one that names what the question asks about, for
+# the six articles retrieval gives at most in 700 tokens.
+ARTICLE_TOKENS = 70
 _GAP = " … "
 
 

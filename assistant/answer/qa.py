@@ -25,6 +25,8 @@ from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
 
 log = logging.getLogger(__name__)
+# What the <passage …> tag around each article costs (title, date, source).
+_PASSAGE_TAG_TOKENS = 40
 
 NOTHING_FOUND = (
     "I found nothing about this in the articles I have, so I can't answer it from them. "
@@ -94,6 +96,12 @@ class QAChain:
         other.retrieve, other.min_relevance, other.article_tokens = retrieve, min_relevance, 0
         return other
 
+    def _allowance(self, found: Sequence[Passage]) -> int:
+        """Tokens of sentences for each article: the budget shared among the articles found,
+        never less than the setting. Few articles found leaves room for more of each."""
+        articles = len({p.article_id for p in found}) or 1
+        return max(self.article_tokens, self.context_tokens // articles - _PASSAGE_TAG_TOKENS)
+
     def stream(
         self,
         question: str,
@@ -112,7 +120,7 @@ class QAChain:
         query = standalone if standalone == question else f"{standalone}\n{question}"
         found = relevant(self.retrieve(query, filters), self.min_relevance)
         if self.article_tokens:
-            found = condense_passages(found, standalone, self.article_tokens)
+            found = condense_passages(found, standalone, self._allowance(found))
         packed = pack_context(found, self.context_tokens)
         yield Retrieved(standalone, packed.passages, len(packed.left_out))
         if not packed.passages:
