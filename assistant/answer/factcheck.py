@@ -256,29 +256,19 @@ class FactCheckChain:
     ) -> Judgement:
         excerpt = excerpt or evidence_excerpt(claim, passage.text, self.min_overlap)
         verified = quote_in(excerpt.text, passage.text)
-        if excerpt.overlap < self.min_overlap:
-            # A passage that hardly names what the claim is about cannot settle it, and
-            # the small model is quick to say it does: it is not asked.
+        # A passage that hardly names what the claim is about cannot settle it, and the
+        # small model is quick to say it does; what cannot be shown as a verified quote
+        # cannot be evidence (too short to prove anything, say). Neither is asked about.
+        not_asked = (
+            "it shares too few of the claim's words"
+            if excerpt.overlap < self.min_overlap
+            else "its words cannot be quoted as evidence"
+            if not verified
+            else None
+        )
+        if not_asked:
             return Judgement(
-                passage,
-                excerpt.text,
-                verified,
-                None,
-                "unclear",
-                "it shares too few of the claim's words",
-                excerpt.overlap,
-            )
-        if not verified:
-            # What cannot be shown as a verified quote cannot be evidence (too short to
-            # prove anything, say): the model is not asked about it either.
-            return Judgement(
-                passage,
-                excerpt.text,
-                verified,
-                None,
-                "unclear",
-                "its words cannot be quoted as evidence",
-                excerpt.overlap,
+                passage, excerpt.text, verified, None, "unclear", not_asked, excerpt.overlap
             )
         scores = self.judge.scores(excerpt.text, claim)
         stance = self.judge.stance(scores)
