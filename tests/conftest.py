@@ -4,11 +4,14 @@ Chroma run in temporary folders."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assistant.app.compose import ChatRuntime, Services, build_services, start_chat
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.ingest.sync import ingest_paths
 from assistant.tokens import install_offline_encoding
 
 SEED_DIR = PROJECT_ROOT / "seeds"
@@ -35,3 +38,25 @@ def settings(tmp_path: Path, cache_dir: Path) -> Settings:
         chroma_url=None,
         embeddings_url=None,
     )
+
+
+@pytest.fixture(scope="session")
+def seed_runtime(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Services, ChatRuntime]]:
+    """The seed article in a real store, answered by the real embedded model server at the
+    product's defaults (temperature 0.1): one server for every end-to-end module over it."""
+    folder = tmp_path_factory.mktemp("e2e-seed")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        vectorstore_dir=folder / "store",
+        corpus_dir=SEED_DIR,
+        llm_url=None,
+        ollama_url="http://127.0.0.1:9/v1",  # nothing answers: the embedded server starts
+    )
+    assert settings.temperature == 0.1  # what the app runs at
+    services = build_services(settings)
+    ingest_paths(services.store, [SEED_DIR], settings.max_file_mb)
+    chat = start_chat(settings, services)
+    yield services, chat
+    chat.close()

@@ -4,16 +4,12 @@ with a citation of the seed passage at the end of the sentence that names Sánch
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
-from assistant.app.compose import ChatRuntime, build_services, start_chat
-from assistant.config import Settings
-from assistant.ingest.sync import ingest_paths
+from assistant.app.compose import ChatRuntime, Services
 from assistant.types import Answer
-from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -21,21 +17,8 @@ _RUNS = 3  # the model samples at 0.1: every run must pass, not a lucky one
 
 
 @pytest.fixture(scope="module")
-def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatRuntime]:
-    folder = tmp_path_factory.mktemp("e2e-answers")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        vectorstore_dir=folder / "store",
-        corpus_dir=SEED_DIR,
-        llm_url=None,
-        ollama_url="http://127.0.0.1:9/v1",  # nothing answers: the embedded server starts
-    )
-    assert settings.temperature == 0.1
-    services = build_services(settings)
-    ingest_paths(services.store, [SEED_DIR], settings.max_file_mb)
-    runtime = start_chat(settings, services)
-    yield runtime
-    runtime.close()
+def chat(seed_runtime: tuple[Services, ChatRuntime]) -> ChatRuntime:
+    return seed_runtime[1]
 
 
 @pytest.mark.parametrize("run", range(_RUNS))

@@ -3,37 +3,18 @@ server at the product's default settings (temperature 0.1), the real store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from assistant.answer.plans import framed_as_not_yet
 from assistant.answer.quotes import quote_in
-from assistant.app.compose import ChatRuntime, build_services, start_chat
-from assistant.config import Settings
-from assistant.ingest.sync import ingest_paths
-from tests.conftest import SEED_DIR
+from assistant.app.compose import ChatRuntime, Services
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatRuntime]:
-    folder = tmp_path_factory.mktemp("e2e-factcheck")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        vectorstore_dir=folder / "store",
-        corpus_dir=SEED_DIR,
-        llm_url=None,
-        # Nothing answers here, so the embedded server is the one that starts.
-        ollama_url="http://127.0.0.1:9/v1",
-    )
-    assert settings.temperature == 0.1  # what the app runs at
-    services = build_services(settings)
-    ingest_paths(services.store, [SEED_DIR], settings.max_file_mb)
-    runtime = start_chat(settings, services)
-    yield runtime
-    runtime.close()
+def chat(seed_runtime: tuple[Services, ChatRuntime]) -> ChatRuntime:
+    return seed_runtime[1]
 
 
 def test_claim_about_a_signed_agreement_is_not_supported(chat: ChatRuntime) -> None:

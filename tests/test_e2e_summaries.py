@@ -4,17 +4,12 @@ point must be kept at least as often as the README says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from assistant.answer.summary_check import Omitted
 from assistant.answer.summary_facts import SourceFacts, split_sentences
-from assistant.app.compose import ChatRuntime, Services, build_services, start_chat
-from assistant.config import Settings
-from assistant.ingest.sync import ingest_paths
+from assistant.app.compose import ChatRuntime, Services
 from assistant.types import Answer
-from tests.conftest import SEED_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -31,22 +26,8 @@ AT_LEAST = {
 
 
 @pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, ChatRuntime]]:
-    folder = tmp_path_factory.mktemp("e2e-summaries")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        vectorstore_dir=folder / "store",
-        corpus_dir=SEED_DIR,
-        llm_url=None,
-        # Nothing answers here, so the embedded server is the one that starts.
-        ollama_url="http://127.0.0.1:9/v1",
-    )
-    assert settings.temperature == 0.1  # what the app runs at
-    services = build_services(settings)
-    ingest_paths(services.store, [SEED_DIR], settings.max_file_mb)
-    chat = start_chat(settings, services)
-    yield services, chat
-    chat.close()
+def runtime(seed_runtime: tuple[Services, ChatRuntime]) -> tuple[Services, ChatRuntime]:
+    return seed_runtime
 
 
 def test_bullet_summaries_of_the_seed_keep_its_main_points(
