@@ -228,3 +228,20 @@ def test_chunks_of_one_article_become_one_passage_without_repeats(cache_dir: obj
     )
     assert merged.text.count("They discussed air defence.") == 1
     assert merged.text.startswith("Zelenskyy spoke with Sánchez.")
+
+
+def test_a_question_listing_options_is_settled_by_the_passages_not_the_model() -> None:
+    found = [
+        passage(1, "Friends ended in 2004."),
+        passage(2, "Netflix said Squid Game was renewed for a second season."),
+    ]
+    chain, llm, queries = make_chain(["(A) Friends"], found)
+    question = "Which show was renewed for a new season?\nOptions: (A) Friends; (B) Squid Game"
+    events = list(chain.stream(question, today=date(2022, 6, 16)))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text == "Of the options, the articles point to (B) Squid Game [2]."
+    assert answer.cited == [2]
+    assert llm.seen == []
+    # The options are searched too: the passages that name them are the ones wanted.
+    assert "Squid Game" in queries[0]

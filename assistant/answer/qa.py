@@ -20,6 +20,7 @@ from assistant.answer.attribution import attribute
 from assistant.answer.condense_context import condense_passages
 from assistant.answer.context import pack_context
 from assistant.answer.model_errors import model_errors
+from assistant.answer.options import answer_from_options, listed_options
 from assistant.answer.prompts import PromptSet
 from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
@@ -126,6 +127,14 @@ class QAChain:
         if not packed.passages:
             yield Token(NOTHING_FOUND)
             yield Answer(NOTHING_FOUND, [])
+            return
+        listed = listed_options(question)
+        if listed is not None:
+            # A choice among listed options is settled by the passages, not the model.
+            picked = answer_from_options(listed, packed.passages)
+            text = picked.render()
+            yield Token(text)
+            yield Answer(text, packed.passages, picked.cited, picked, text)
             return
         inputs = {
             "today": reference.isoformat(),
