@@ -131,12 +131,6 @@ def test_unrelated_question_is_not_answered_from_general_knowledge(
     assert answer.passages == [] and "nothing" in answer.text.lower()
 
 
-@pytest.mark.xfail(
-    reason="not yet reliable at temperature 0.1 over several articles (0 of 3 and 2 of 3 runs "
-    "in two measurements): the rewritten follow-up may find the other article about Sánchez "
-    "first, and the answer cite it",
-    strict=False,
-)
 def test_follow_up_through_the_chat_handler(runtime: tuple[Services, ChatRuntime]) -> None:
     _, chat = runtime
     handler = ChatHandler(lambda: chat.qa, lambda: chat.backend.label)

@@ -22,6 +22,7 @@ from assistant.answer.context import pack_context
 from assistant.answer.model_errors import model_errors
 from assistant.answer.options import answer_from_options, listed_options
 from assistant.answer.prompts import PromptSet
+from assistant.answer.reply_form import ReplyStream, short_answer
 from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
 
@@ -58,6 +59,17 @@ def _clean_standalone(rewritten: str, original: str) -> str:
     if not line or len(line) > 4 * len(original) + 200:
         return original
     return line
+
+
+def search_query(standalone: str, question: str, history: Sequence[Turn]) -> str:
+    """What is searched: the rewritten question, and the original words too, since a poor
+    rewrite must not lose the question. A follow-up also carries the question before it: a
+    follow-up stays on the story it follows, and a rewrite that names only a person finds
+    that person's other stories first."""
+    wanted = [standalone, question]
+    if history:
+        wanted.append(history[-1][0])
+    return "\n".join(dict.fromkeys(w.strip() for w in wanted))
 
 
 class QAChain:
@@ -117,8 +129,7 @@ class QAChain:
         reference = filters.as_of or today or date.today()
         filters = replace(filters, as_of=reference)
         standalone = self.standalone_question(question, history)
-        # Search with the original words too: a poor rewrite must not lose the question.
-        query = standalone if standalone == question else f"{standalone}\n{question}"
+        query = search_query(standalone, question, history)
         found = relevant(self.retrieve(query, filters), self.min_relevance)
         if self.article_tokens:
             found = condense_passages(found, standalone, self._allowance(found))
@@ -141,12 +152,14 @@ class QAChain:
             "context": packed.text,
             "question": standalone,
         }
-        parts: list[str] = []
+        reply = ReplyStream()
         with model_errors():
             for piece in self.answer_chain.stream(inputs):
-                parts.append(piece)
-                yield Token(piece)
-        text = "".join(parts).strip()
+                if shown := reply.feed(piece):
+                    yield Token(shown)
+        if rest := reply.flush():
+            yield Token(rest)
+        text = short_answer(reply.reply.strip())
         if not text:
             # Small models occasionally stop at once; an empty answer over sources would
             # look like an answer.
