@@ -145,7 +145,7 @@ class QAChain:
             picked = answer_from_options(listed, packed.passages)
             text = picked.render()
             yield Token(text)
-            yield Answer(text, packed.passages, picked.cited, picked, text)
+            yield Answer(text, packed.passages, picked.cited, picked, text, by_model=False)
             return
         inputs = {
             "today": reference.isoformat(),

@@ -142,6 +142,7 @@ def ask(
         services = build_services(settings)
         ensure_ingested(services)
         chat = start_chat(settings, services)
+        by_model = True
         try:
             for event in chat.qa.stream(question, (), filters):
                 if isinstance(event, Token):
@@ -152,7 +153,12 @@ def ask(
                         # The streamed words stay on screen; the checked version follows.
                         click.echo(f"With citations checked:\n{event.text}\n")
                     print_sources(event)
-            click.echo(f"\nAnswered by {chat.backend.label}")
+                    by_model = event.by_model
+            click.echo(
+                f"\nAnswered by {chat.backend.label}"
+                if by_model
+                else "\nPicked from the passages; no model was asked"
+            )
         finally:
             chat.close()
 
