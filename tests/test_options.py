@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.attribution import support
 from assistant.answer.options import NOT_SETTLED, answer_from_options, listed_options
 from assistant.types import Passage
 
@@ -63,7 +64,7 @@ def test_the_option_named_near_the_question_words_is_picked_and_quoted() -> None
         _passage("Netflix said Squid Game was renewed for a second season. Fans cheered.", 2),
     ]
     picked = answer_from_options(SHOW, passages)
-    assert picked.render() == "Of the options, the articles point to (B) Squid Game [2]."
+    assert picked.render() == "(B) Squid Game [2]."
     assert picked.quotes(2) == ["Netflix said Squid Game was renewed for a second season."]
 
 
@@ -80,3 +81,11 @@ def test_two_options_weighed_alike_are_both_named_and_neither_picked() -> None:
     picked = answer_from_options(SHOW, passages)
     assert "do not settle" in picked.render()
     assert "(A) Friends" in picked.render() and "(B) Squid Game" in picked.render()
+
+
+def test_the_picked_option_passes_the_citation_check_of_its_passage() -> None:
+    assert SHOW is not None
+    passages = [_passage("Netflix said Squid Game was renewed for a second season.", 1)]
+    sentence = answer_from_options(SHOW, passages).sentences[0]
+    assert sentence.written == (1,)
+    assert support(sentence.text, 1, passages[0]) is not None

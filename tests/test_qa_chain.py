@@ -242,7 +242,7 @@ def test_a_question_listing_options_is_settled_by_the_passages_not_the_model() -
     events = list(chain.stream(question, today=date(2022, 6, 16)))
     answer = events[-1]
     assert isinstance(answer, Answer)
-    assert answer.text == "Of the options, the articles point to (B) Squid Game [2]."
+    assert answer.text == "(B) Squid Game [2]."
     assert answer.cited == [2]
     assert llm.seen == []
     # The options are searched too: the passages that name them are the ones wanted.

@@ -115,9 +115,11 @@ def answer_from_options(listed: ListedOptions, passages: Sequence[Passage]) -> A
         sentence = f"The articles name {named} alike, so they do not settle which it is."
         sources = tuple(_support(evidence[i]) for i in leaders)
         return Attribution([CitedSentence(sentence, (), sources)])
-    pick = leaders[0]
-    sentence = f"Of the options, the articles point to {listed.label(pick)}."
-    return Attribution([CitedSentence(sentence, (), (_support(evidence[pick]),))])
+    # The option alone: the footer says it was picked from the passages, and the quote
+    # under its citation is the sentence that names it.
+    pick = evidence[leaders[0]]
+    sentence = f"{listed.label(leaders[0])}."
+    return Attribution([CitedSentence(sentence, (pick.passage,), (_support(pick),))])
 
 
 def _support(evidence: Evidence) -> Support:
