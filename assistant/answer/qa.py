@@ -22,7 +22,6 @@ from assistant.answer.context import pack_context
 from assistant.answer.model_errors import model_errors
 from assistant.answer.options import answer_from_options, listed_options
 from assistant.answer.prompts import PromptSet
-from assistant.answer.reply_form import ReplyStream, short_answer
 from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
 
@@ -152,14 +151,12 @@ class QAChain:
             "context": packed.text,
             "question": standalone,
         }
-        reply = ReplyStream()
+        parts: list[str] = []
         with model_errors():
             for piece in self.answer_chain.stream(inputs):
-                if shown := reply.feed(piece):
-                    yield Token(shown)
-        if rest := reply.flush():
-            yield Token(rest)
-        text = short_answer(reply.reply.strip())
+                parts.append(piece)
+                yield Token(piece)
+        text = "".join(parts).strip()
         if not text:
             # Small models occasionally stop at once; an empty answer over sources would
             # look like an answer.
