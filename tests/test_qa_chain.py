@@ -142,10 +142,11 @@ def test_cited_numbers(text: str, expected: list[int]) -> None:
     assert cited_numbers(text, 3) == expected
 
 
-def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
+@pytest.mark.parametrize("reply", ["   ", "[1] [2] [3] [4]", "[1]. [2]."])
+def test_an_empty_model_answer_is_said_plainly(cache_dir: object, reply: str) -> None:
     from assistant.answer.qa import EMPTY_ANSWER
 
-    chain, _, _ = make_chain(["   "], [passage(1)])
+    chain, _, _ = make_chain([reply], [passage(1)])
     answer = list(chain.stream("Who?"))[-1]
     assert isinstance(answer, Answer) and answer.text == EMPTY_ANSWER and answer.cited == []
 

@@ -7,6 +7,7 @@ caller gets the sources before the answer starts and the answer token by token.
 from __future__ import annotations
 
 import copy
+import re
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -18,7 +19,7 @@ from langchain_core.runnables import Runnable
 
 from assistant.answer.attribution import attribute
 from assistant.answer.condense_context import condense_passages
-from assistant.answer.context import pack_context
+from assistant.answer.context import CITATION, pack_context
 from assistant.answer.model_errors import model_errors
 from assistant.answer.options import answer_from_options, listed_options
 from assistant.answer.prompts import PromptSet
@@ -157,9 +158,9 @@ class QAChain:
                 parts.append(piece)
                 yield Token(piece)
         text = "".join(parts).strip()
-        if not text:
-            # Small models occasionally stop at once; an empty answer over sources would
-            # look like an answer.
+        if not re.search(r"\w", CITATION.sub(" ", text)):
+            # Small models occasionally stop at once, or write only citation marks
+            # ("[1] [2] [3]"); either would look like an answer over its sources.
             yield Token(EMPTY_ANSWER)
             yield Answer(EMPTY_ANSWER, packed.passages, [])
             return
