@@ -7,8 +7,8 @@ caller gets the sources before the answer starts and the answer token by token.
 from __future__ import annotations
 
 import copy
-import re
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
