@@ -301,6 +301,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 # The news desk's commands live in a module of their own.
 main.add_command(newsdesk_cli.stories)
+main.add_command(newsdesk_cli.timeline)
+main.add_command(newsdesk_cli.brief)
 
 if __name__ == "__main__":
     main()

@@ -157,7 +157,7 @@ class StoryGrouper:
             self.table.delete_story(story_id)
             return
         originals = [m for m in members if not m.copy_of]
-        headliner = _most_central(originals or members)
+        headliner = most_central(originals or members)
         outlets = Counter(m.source for m in members if m.source)
         days = [m.day for m in members if m.day is not None]
         self.table.put_story(
@@ -185,7 +185,7 @@ def _boilerplate(member: Member, other: Member, score: float | None = None) -> b
     return score >= BOILERPLATE_SIMILARITY
 
 
-def _most_central(members: list[Member]) -> Member:
+def most_central(members: list[Member]) -> Member:
     """The article closest in meaning to all the others: the story's best headline."""
     with_vectors = [m for m in members if m.vector is not None]
     if len(with_vectors) <= 2:

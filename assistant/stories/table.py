@@ -149,6 +149,14 @@ class StoryTable:
                 self._db.execute("SELECT count(*) FROM members WHERE day IS NULL").fetchone()[0]
             )
 
+    def published_range(self) -> tuple[str, str]:
+        """The first and last publication dates of the dated articles ("" if none)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT min(published), max(published) FROM members WHERE day IS NOT NULL"
+            ).fetchone()
+        return (row[0] or "", row[1] or "")
+
     def member(self, article_id: str) -> Member | None:
         with self._lock:
             row = self._db.execute(
