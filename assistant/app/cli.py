@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.answer.lengths import LENGTH_NAMES
+from assistant.app import newsdesk_cli
 from assistant.app.console import (
     ensure_ingested,
     friendly_errors,
@@ -303,6 +304,11 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     run_server(settings.model_copy(update=updates))
 
+
+# The news desk's commands live in a module of their own.
+main.add_command(newsdesk_cli.stories)
+main.add_command(newsdesk_cli.timeline)
+main.add_command(newsdesk_cli.brief)
 
 if __name__ == "__main__":
     main()

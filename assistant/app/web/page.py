@@ -11,6 +11,7 @@ import gradio as gr
 from assistant.answer.lengths import LENGTH_NAMES
 from assistant.app.filters import ALL_SOURCES
 from assistant.app.web.chat import ChatHandler
+from assistant.app.web.stories_tab import StoriesHandler, stories_tab
 from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
 
@@ -21,6 +22,7 @@ def build_ui(
     summaries: SummaryHandler | None = None,
     factchecks: FactCheckHandler | None = None,
     corpus: CorpusHandler | None = None,
+    stories: StoriesHandler | None = None,
 ) -> Any:
     with gr.Blocks(title="Newsroom assistant") as demo:
         with gr.Row():
@@ -110,6 +112,8 @@ def build_ui(
                     outputs=verdicts,
                     api_name="check",
                 )
+        if stories is not None:
+            stories_tab(stories, sources, demo)
         if corpus is not None:
             with gr.Tab("Articles"):
                 uploads = gr.File(

@@ -78,6 +78,7 @@ def run_server(settings: Settings) -> None:
     from assistant.app.model_choice import ModelChoice
     from assistant.app.web.chat import ChatHandler
     from assistant.app.web.page import build_ui
+    from assistant.app.web.stories_tab import StoriesHandler
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
     from assistant.llm.bundled import BUNDLED_MODELS
 
@@ -117,7 +118,10 @@ def run_server(settings: Settings) -> None:
         summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
         factchecks = FactCheckHandler(lambda: chat.current().factcheck)
         corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
-        demo = build_ui(handler, header, sources, summaries, factchecks, corpus)
+        stories = StoriesHandler(
+            services.store, services.retriever.retrieve, settings.min_relevance
+        )
+        demo = build_ui(handler, header, sources, summaries, factchecks, corpus, stories)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
         demo.queue(default_concurrency_limit=4).launch(
             server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
