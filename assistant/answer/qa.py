@@ -61,17 +61,6 @@ def _clean_standalone(rewritten: str, original: str) -> str:
     return line
 
 
-def search_query(standalone: str, question: str, history: Sequence[Turn]) -> str:
-    """What is searched: the rewritten question, and the original words too, since a poor
-    rewrite must not lose the question. A follow-up also carries the question before it: a
-    follow-up stays on the story it follows, and a rewrite that names only a person finds
-    that person's other stories first."""
-    wanted = [standalone, question]
-    if history:
-        wanted.append(history[-1][0])
-    return "\n".join(dict.fromkeys(w.strip() for w in wanted))
-
-
 class QAChain:
     def __init__(
         self,
@@ -129,7 +118,8 @@ class QAChain:
         reference = filters.as_of or today or date.today()
         filters = replace(filters, as_of=reference)
         standalone = self.standalone_question(question, history)
-        query = search_query(standalone, question, history)
+        # Search with the original words too: a poor rewrite must not lose the question.
+        query = standalone if standalone == question else f"{standalone}\n{question}"
         found = relevant(self.retrieve(query, filters), self.min_relevance)
         if self.article_tokens:
             found = condense_passages(found, standalone, self._allowance(found))
