@@ -141,9 +141,9 @@ def replay(records: Iterable[Recorded], settings: ChainSettings) -> dict[str, An
 
 
 GRID: dict[str, Sequence[Any]] = {
-    "judged": (4, 6),
+    "judged": (2, 4, 6),
     "by_overlap": (True, False),
-    "min_overlap": (0.25, 0.3, 0.35, 0.4, 0.5),
+    "min_overlap": (0.0, 0.25, 0.3, 0.35, 0.4, 0.5),
     "support_lift": tuple(x / 2 for x in range(4, 13)),  # 2.0 .. 6.0
     "refute_lift": tuple(x / 2 for x in range(4, 13)),
     "dominance": (0.5, 1.0, 2.0, 3.0, float("inf")),
