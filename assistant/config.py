@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         description="Login for the web app as user:password; unset means no login (only "
         "safe on a loopback address).",
     )
+    api_key: str | None = Field(
+        None,
+        description="Bearer token accepted by the OpenAI-compatible API (`/v1`) besides the "
+        "ASSISTANT_AUTH login; with either set, the API refuses requests without one.",
+    )
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

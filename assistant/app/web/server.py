@@ -13,11 +13,17 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assistant.app.console import ensure_ingested, friendly_errors
 from assistant.config import Settings, is_loopback, parse_auth
+
+if TYPE_CHECKING:
+    from assistant.app.api.replies import NewsroomApi
+    from assistant.app.compose import ChatRuntime, Services
+    from assistant.app.model_choice import ModelChoice
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +82,6 @@ def run_server(settings: Settings) -> None:
     exit_cleanly_on_sigterm()  # also when started from app.py, without the command group
     from assistant.app.compose import build_services, start_chat
     from assistant.app.model_choice import ModelChoice
-    from assistant.app.web.chat import ChatHandler
-    from assistant.app.web.page import build_ui
-    from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
     from assistant.llm.bundled import BUNDLED_MODELS
 
     with friendly_errors():
@@ -99,30 +102,59 @@ def run_server(settings: Settings) -> None:
             raise
     models: ModelChoice | None = None
     try:
-
-        def header() -> str:
-            count = services.store.count_articles()
-            return (
-                f"### Newsroom assistant\n{count} article{'s' if count != 1 else ''} "
-                f"in the corpus · model: **{chat.backend.label}**"
-            )
-
-        def sources() -> list[str]:
-            return sorted({a.source for a in services.store.list_articles() if a.source})
-
         models = ModelChoice(
             settings, chat, lambda chosen: start_chat(chosen, services), list(BUNDLED_MODELS)
         )
-        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
-        summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
-        factchecks = FactCheckHandler(lambda: chat.current().factcheck)
-        corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
-        demo = build_ui(handler, header, sources, summaries, factchecks, corpus)
+        demo, api = build_app(services, chat, models)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
-        demo.queue(default_concurrency_limit=4).launch(
-            server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
-        )
+        launch(demo, api, settings)
+        demo.block_thread()
     finally:
         if models is not None:
             models.close()
         chat.close()
+
+
+def build_app(
+    services: Services, chat: ChatRuntime, models: ModelChoice | None = None
+) -> tuple[Any, NewsroomApi]:
+    """The page and the API, both over the same handlers."""
+    from assistant.app.api.replies import NewsroomApi
+    from assistant.app.web.chat import ChatHandler
+    from assistant.app.web.page import build_ui
+    from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
+
+    settings = services.settings
+
+    def header() -> str:
+        count = services.store.count_articles()
+        return (
+            f"### Newsroom assistant\n{count} article{'s' if count != 1 else ''} "
+            f"in the corpus · model: **{chat.backend.label}**"
+        )
+
+    def sources() -> list[str]:
+        return sorted({a.source for a in services.store.list_articles() if a.source})
+
+    handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
+    summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
+    factchecks = FactCheckHandler(lambda: chat.current().factcheck)
+    corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
+    demo = build_ui(handler, header, sources, summaries, factchecks, corpus)
+    return demo, NewsroomApi(handler, summaries, factchecks)
+
+
+def launch(demo: Any, api: NewsroomApi, settings: Settings) -> None:
+    """Serve the page, and the API on the same app and port, without blocking."""
+    from assistant.app.api.login import ApiLogin
+    from assistant.app.api.routes import mount_api
+
+    auth = parse_auth(settings.auth)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        show_error=False,
+        auth=auth,
+        prevent_thread_lock=True,
+    )
+    mount_api(demo.server_app, api, ApiLogin([auth] if auth else [], settings.api_key))
