@@ -120,7 +120,10 @@ def build_app(
 ) -> tuple[Any, NewsroomApi]:
     """The page and the API, both over the same handlers."""
     from assistant.app.api.replies import NewsroomApi
+    from assistant.app.conversations import FILE_NAME as CONVERSATIONS_FILE
+    from assistant.app.conversations import ConversationStore
     from assistant.app.web.chat import ChatHandler
+    from assistant.app.web.history import ConversationKeeper
     from assistant.app.web.page import build_ui
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
@@ -140,7 +143,10 @@ def build_app(
     summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
     factchecks = FactCheckHandler(lambda: chat.current().factcheck)
     corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
-    demo = build_ui(handler, header, sources, summaries, factchecks, corpus)
+    kept = ConversationKeeper(
+        ConversationStore(settings.vectorstore_dir / CONVERSATIONS_FILE), handler
+    )
+    demo = build_ui(handler, header, sources, summaries, factchecks, corpus, kept)
     return demo, NewsroomApi(handler, summaries, factchecks)
 
 
