@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from assistant.app.console import ensure_ingested, friendly_errors
-from assistant.config import Settings, is_loopback, parse_auth
+from assistant.config import Settings, is_loopback, parse_auth, parse_logins
 
 if TYPE_CHECKING:
     from assistant.app.api.replies import NewsroomApi
@@ -155,12 +155,12 @@ def launch(demo: Any, api: NewsroomApi, settings: Settings) -> None:
     from assistant.app.api.login import ApiLogin
     from assistant.app.api.routes import mount_api
 
-    auth = parse_auth(settings.auth)
+    logins = parse_logins(settings.auth)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=settings.host,
         server_port=settings.port,
         show_error=False,
-        auth=auth,
+        auth=logins or None,
         prevent_thread_lock=True,
     )
-    mount_api(demo.server_app, api, ApiLogin([auth] if auth else [], settings.api_key))
+    mount_api(demo.server_app, api, ApiLogin(logins, settings.api_key))
