@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         "store lives there instead of in the vectorstore folder.",
     )
     collection: str = Field("articles", description="Name of the Chroma collection.")
+    feeds: Path | None = Field(
+        None,
+        description="File of RSS/Atom feed URLs, one a line, read on a schedule while the app "
+        "runs and by `assistant watch`; the Feeds panel adds to it. Unset: feeds.txt in the "
+        "vectorstore folder.",
+    )
+    feed_minutes: float = Field(30.0, gt=0, description="Minutes between two reads of each feed.")
     max_file_mb: float = Field(
         50.0, description="Files larger than this many megabytes are refused at ingest."
     )
@@ -144,6 +151,10 @@ class Settings(BaseSettings):
         description="Bearer token accepted by the OpenAI-compatible API (`/v1`) besides the "
         "ASSISTANT_AUTH login; with either set, the API refuses requests without one.",
     )
+
+
+def feeds_file(settings: Settings) -> Path:
+    return settings.feeds or settings.vectorstore_dir / "feeds.txt"
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

@@ -30,10 +30,10 @@ def app_url(seed_runtime: tuple[Services, ChatRuntime]) -> Iterator[str]:
     settings = services.settings.model_copy(
         update={"host": "127.0.0.1", "port": port, "auth": ":".join(LOGIN), "api_key": API_KEY}
     )
-    demo, api = build_app(services, chat)
-    launch(demo, api, settings)
+    app = build_app(services, chat)
+    launch(app, settings)
     yield f"http://127.0.0.1:{port}"
-    demo.close()
+    app.close()
 
 
 @pytest.fixture

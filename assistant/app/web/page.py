@@ -11,6 +11,7 @@ import gradio as gr
 from assistant.answer.lengths import LENGTH_NAMES
 from assistant.app.filters import ALL_SOURCES
 from assistant.app.web.chat import ChatHandler
+from assistant.app.web.feeds_panel import FeedsHandler
 from assistant.app.web.history import ConversationKeeper
 from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
@@ -23,6 +24,7 @@ def build_ui(
     factchecks: FactCheckHandler | None = None,
     corpus: CorpusHandler | None = None,
     conversations: ConversationKeeper | None = None,
+    feeds: FeedsHandler | None = None,
 ) -> Any:
     with gr.Blocks(title="Newsroom assistant") as demo:
         with gr.Row():
@@ -162,6 +164,10 @@ def build_ui(
                 removed.change(refresh, outputs=stored)
                 added.change(header, outputs=status)
                 removed.change(header, outputs=status)
+                if feeds is not None:
+                    read = _feeds_panel(demo, feeds)
+                    read.change(refresh, outputs=stored)
+                    read.change(header, outputs=status)
         demo.load(header, outputs=status)
     return demo
 
@@ -212,3 +218,28 @@ def _past_conversations(
     reopen.click(opened, [session, past], [chat.chatbot_value, note], api_visibility="private")
     delete.click(deleted, [session, past], [past, note], api_visibility="private")
     export.click(exported_file, [session, past], exported, api_visibility="private")
+
+
+def _feeds_panel(demo: Any, feeds: FeedsHandler) -> Any:
+    """Feeds read on a schedule: add, remove, read now, and how each last read went. Returns
+    the note that changes when a read may have changed the corpus."""
+    with gr.Accordion("Feeds", open=False, elem_id="feeds"):
+        with gr.Row():
+            url = gr.Textbox(label="Feed URL", placeholder="https://…/rss", scale=3)
+            add = gr.Button("Add feed", scale=1)
+        with gr.Row():
+            listed = gr.Dropdown(choices=feeds.choices(), label="Feed", scale=3)
+            remove = gr.Button("Remove", variant="stop", scale=1)
+            read = gr.Button("Refresh now", scale=1)
+        note = gr.Markdown()
+        table = gr.Markdown(feeds.table(), elem_id="feeds-status")
+
+    def after(message: str) -> tuple[str, Any, str]:
+        return message, gr.update(choices=feeds.choices(), value=None), feeds.table()
+
+    outputs = [note, listed, table]
+    add.click(lambda u: after(feeds.add(u)), url, outputs, api_visibility="private")
+    remove.click(lambda u: after(feeds.remove(u)), listed, outputs, api_visibility="private")
+    read.click(lambda u: after(feeds.refresh(u)), listed, outputs, api_visibility="private")
+    demo.load(feeds.table, outputs=table, api_visibility="private")
+    return note

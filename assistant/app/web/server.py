@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.app.api.replies import NewsroomApi
     from assistant.app.compose import ChatRuntime, Services
     from assistant.app.model_choice import ModelChoice
+    from assistant.ingest.feed_watch import FeedWatcher
 
 log = logging.getLogger(__name__)
 
@@ -101,31 +103,48 @@ def run_server(settings: Settings) -> None:
             chat.close()
             raise
     models: ModelChoice | None = None
+    app: WebApp | None = None
     try:
         models = ModelChoice(
             settings, chat, lambda chosen: start_chat(chosen, services), list(BUNDLED_MODELS)
         )
-        demo, api = build_app(services, chat, models)
+        app = build_app(services, chat, models)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
-        launch(demo, api, settings)
-        demo.block_thread()
+        launch(app, settings)
+        app.demo.block_thread()
     finally:
+        if app is not None:
+            app.watcher.stop()
         if models is not None:
             models.close()
         chat.close()
 
 
-def build_app(
-    services: Services, chat: ChatRuntime, models: ModelChoice | None = None
-) -> tuple[Any, NewsroomApi]:
+@dataclass
+class WebApp:
+    """The page, the API beside it, and the feed watcher that keeps the corpus current."""
+
+    demo: Any
+    api: NewsroomApi
+    watcher: FeedWatcher
+
+    def close(self) -> None:
+        self.watcher.stop()
+        self.demo.close()
+
+
+def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None = None) -> WebApp:
     """The page and the API, both over the same handlers."""
     from assistant.app.api.replies import NewsroomApi
     from assistant.app.conversations import FILE_NAME as CONVERSATIONS_FILE
     from assistant.app.conversations import ConversationStore
     from assistant.app.web.chat import ChatHandler
+    from assistant.app.web.feeds_panel import FeedsHandler
     from assistant.app.web.history import ConversationKeeper
     from assistant.app.web.page import build_ui
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
+    from assistant.config import feeds_file
+    from assistant.ingest.feed_watch import FeedList, FeedWatcher
 
     settings = services.settings
 
@@ -146,21 +165,31 @@ def build_app(
     kept = ConversationKeeper(
         ConversationStore(settings.vectorstore_dir / CONVERSATIONS_FILE), handler
     )
-    demo = build_ui(handler, header, sources, summaries, factchecks, corpus, kept)
-    return demo, NewsroomApi(handler, summaries, factchecks)
+    watcher = FeedWatcher(
+        services.store,
+        FeedList(feeds_file(settings)),
+        settings.feed_minutes,
+        settings.max_file_mb,
+    )
+    demo = build_ui(
+        handler, header, sources, summaries, factchecks, corpus, kept, FeedsHandler(watcher)
+    )
+    return WebApp(demo, NewsroomApi(handler, summaries, factchecks), watcher)
 
 
-def launch(demo: Any, api: NewsroomApi, settings: Settings) -> None:
-    """Serve the page, and the API on the same app and port, without blocking."""
+def launch(app: WebApp, settings: Settings) -> None:
+    """Serve the page, and the API on the same app and port, and start reading the feeds;
+    without blocking."""
     from assistant.app.api.login import ApiLogin
     from assistant.app.api.routes import mount_api
 
     logins = parse_logins(settings.auth)
-    demo.queue(default_concurrency_limit=4).launch(
+    app.demo.queue(default_concurrency_limit=4).launch(
         server_name=settings.host,
         server_port=settings.port,
         show_error=False,
         auth=logins or None,
         prevent_thread_lock=True,
     )
-    mount_api(demo.server_app, api, ApiLogin(logins, settings.api_key))
+    mount_api(app.demo.server_app, app.api, ApiLogin(logins, settings.api_key))
+    app.watcher.start()
