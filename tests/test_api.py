@@ -133,3 +133,29 @@ def test_what_is_streamed_adds_up_to_the_checked_answer(written: str) -> None:
     # model repeated is shown once).
     assert len([s for s in sent if s]) == len(attribute(written, PASSAGES).sentences)
     assert "[2]" not in final  # the wrong citation was corrected before anything was sent
+
+
+def test_a_model_server_that_fails_is_a_503_or_an_error_event_never_a_traceback() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from assistant.app.api.replies import NewsroomApi
+    from assistant.app.api.routes import mount_api
+    from assistant.errors import ModelUnavailableError
+
+    class _DeadChat:
+        def events(self, *_: object) -> object:
+            raise ModelUnavailableError("The model server cannot be reached: it may have stopped.")
+
+    app = FastAPI()
+    mount_api(app, NewsroomApi(_DeadChat()), ApiLogin())  # type: ignore[arg-type]
+    client = TestClient(app)
+    body = {"model": "newsroom", "messages": QUESTION}
+    whole = client.post("/v1/chat/completions", json=body)
+    assert whole.status_code == 503
+    assert "cannot be reached" in whole.json()["error"]["message"]
+    streamed = client.post("/v1/chat/completions", json={**body, "stream": True})
+    events = [line for line in streamed.text.splitlines() if line.startswith("data: ")]
+    assert '"role": "assistant"' in events[0]
+    assert "cannot be reached" in events[-2] and events[-1] == "data: [DONE]"
+    assert "Traceback" not in streamed.text

@@ -29,7 +29,7 @@ def _failure(exc: Exception) -> ApiError:
     """An error of the chain as the API reports it; never a stack trace."""
     if isinstance(exc, ApiError):
         return exc
-    if isinstance(exc, ModelUnavailableError) or "model server" in str(exc):
+    if isinstance(exc, ModelUnavailableError):
         return ApiError(503, str(exc), kind="server_error")
     if isinstance(exc, AssistantError):
         return ApiError(400, str(exc))
