@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -159,3 +160,60 @@ def test_a_model_server_that_fails_is_a_503_or_an_error_event_never_a_traceback(
     assert '"role": "assistant"' in events[0]
     assert "cannot be reached" in events[-2] and events[-1] == "data: [DONE]"
     assert "Traceback" not in streamed.text
+
+
+def _served(api: object) -> object:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from assistant.app.api.routes import mount_api
+
+    app = FastAPI()
+    mount_api(app, api, ApiLogin())  # type: ignore[arg-type]
+    return TestClient(app)
+
+
+def test_summaries_and_fact_checks_answer_with_their_citations() -> None:
+    from assistant.answer.factcheck import ClaimCheck, Claims, Evidence, FactCheck
+    from assistant.app.api.replies import NewsroomApi
+    from assistant.app.web.tools import FactCheckHandler, SummaryHandler
+    from assistant.types import Answer, Retrieved, Token
+
+    class _Summaries:
+        def topic(self, topic: str, length: str, filters: object) -> Iterator[object]:
+            yield Retrieved(topic, PASSAGES, 0)
+            yield Token("Zelenskyy and Sánchez spoke [1].")
+            yield Answer("Zelenskyy and Sánchez spoke [1].", PASSAGES, [1])
+
+    class _Checks:
+        def check(self, text: str, filters: object) -> Iterator[object]:
+            quote = "Zelenskyy spoke with Pedro Sánchez on Monday."
+            check = ClaimCheck(
+                text, "SUPPORTED", [Evidence(quote, PASSAGES[0], True, "supports", 3.0)]
+            )
+            yield Claims([text])
+            yield check
+            yield FactCheck([check], "SUPPORTED")
+
+    api = NewsroomApi(
+        None,  # type: ignore[arg-type]
+        SummaryHandler(lambda: _Summaries(), list),  # type: ignore[arg-type, return-value]
+        FactCheckHandler(lambda: _Checks()),  # type: ignore[arg-type, return-value]
+    )
+    client = _served(api)
+    summary = client.post(  # type: ignore[attr-defined]
+        "/v1/chat/completions",
+        json={"model": "newsroom-summarize", "messages": [{"role": "user", "content": "Kyiv"}]},
+    ).json()
+    assert summary["choices"][0]["message"]["content"] == "Zelenskyy and Sánchez spoke [1]."
+    [cited] = summary["citations"]
+    assert cited["number"] == 1 and cited["date"] == "2024-03-25" and cited["quote"]
+
+    claim = "Zelenskyy spoke with Sánchez."
+    checked = client.post(  # type: ignore[attr-defined]
+        "/v1/chat/completions",
+        json={"model": "newsroom-factcheck", "messages": [{"role": "user", "content": claim}]},
+    ).json()
+    text = checked["choices"][0]["message"]["content"]
+    assert text.startswith(f"SUPPORTED: {claim}") and "[1]" in text
+    assert checked["citations"][0]["quote"] == "Zelenskyy spoke with Pedro Sánchez on Monday."

@@ -228,7 +228,9 @@ def _feeds_panel(demo: Any, feeds: FeedsHandler) -> Any:
             url = gr.Textbox(label="Feed URL", placeholder="https://…/rss", scale=3)
             add = gr.Button("Add feed", scale=1)
         with gr.Row():
-            listed = gr.Dropdown(choices=feeds.choices(), label="Feed", scale=3)
+            listed = gr.Dropdown(
+                choices=feeds.choices(), label="Feed", scale=3, elem_id="feeds-list"
+            )
             remove = gr.Button("Remove", variant="stop", scale=1)
             read = gr.Button("Refresh now", scale=1)
         note = gr.Markdown()
