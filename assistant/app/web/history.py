@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from typing import Any
 
 from assistant.app.conversations import ConversationStore
 from assistant.app.web.chat import ChatHandler, message_text
+
+# Page sessions remembered, as many as Gradio keeps the state of; the oldest are forgotten
+# (their conversations stay in the store, and a new page lists them).
+MAX_SESSIONS = 10_000
 
 
 @dataclass
@@ -30,7 +35,7 @@ class ConversationKeeper:
     def __init__(self, store: ConversationStore, chat: ChatHandler) -> None:
         self.store = store
         self.chat = chat
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._lock = threading.Lock()
 
     def begin(self, user: str) -> str:
@@ -38,6 +43,8 @@ class ConversationKeeper:
         token = uuid.uuid4().hex
         with self._lock:
             self._sessions[token] = _Session(user)
+            while len(self._sessions) > MAX_SESSIONS:
+                self._sessions.popitem(last=False)
         return token
 
     def _session(self, token: str | None) -> _Session | None:
