@@ -193,6 +193,7 @@ class Answer:
     cited: list[int] = field(default_factory=list)  # 1-based numbers into passages
     attribution: Attribution | None = None  # each sentence's supporting passages
     written: str = ""  # the model's own words, before the citations were checked
+    by_model: bool = True  # False when the passages settled it without the model
 
     @property
     def cited_passages(self) -> list[Passage]:

@@ -509,3 +509,39 @@ def loadtest(
         click.echo(main_json(result) if as_json else format_result(result))
     if not all(result.ok for result in results):
         raise SystemExit(1)
+
+
+@eval_group.command(name="stories")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with corpus.jsonl and questions.jsonl (with gold_ids).",
+)
+@click.option(
+    "--ingest-sample",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Time grouping inside a real ingest of this many articles (0: skip).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def eval_stories(settings: Settings, data: Path, ingest_sample: int, as_json: bool) -> None:
+    """Pairwise precision and recall of story grouping against pairs labelled from the
+    questions' gold articles; the time grouping adds to ingest and the time to list."""
+    import tempfile
+
+    from devtools.eval_claims import ingest_corpus
+    from devtools.eval_stories import evaluate_stories, format_stories
+
+    with friendly_errors():
+        services = _eval_services(settings, data)
+        with progress_bar("Embedding") as progress:
+            click.echo(
+                ingest_corpus(services.store, data, settings.max_file_mb, progress).summary(),
+                err=True,
+            )
+        with tempfile.TemporaryDirectory() as work:
+            results = evaluate_stories(services.store, data, ingest_sample, Path(work))
+        click.echo(json.dumps(results, indent=2) if as_json else format_stories(results))

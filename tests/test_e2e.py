@@ -132,9 +132,9 @@ def test_unrelated_question_is_not_answered_from_general_knowledge(
 
 
 @pytest.mark.xfail(
-    reason="not yet reliable at temperature 0.1 over several articles (0 of 3 and 2 of 3 runs "
-    "in two measurements): the rewritten follow-up may find the other article about Sánchez "
-    "first, and the answer cite it",
+    reason="not yet reliable at temperature 0.1 over several articles (0 of 3, 2 of 3 and 0 of 3 "
+    "runs in three measurements; searching the question before too did not help): the "
+    "answer may draw on another article about the same people, leaving the seed uncited",
     strict=False,
 )
 def test_follow_up_through_the_chat_handler(runtime: tuple[Services, ChatRuntime]) -> None:

@@ -140,10 +140,11 @@ def test_cited_numbers(text: str, expected: list[int]) -> None:
     assert cited_numbers(text, 3) == expected
 
 
-def test_an_empty_model_answer_is_said_plainly(cache_dir: object) -> None:
+@pytest.mark.parametrize("reply", ["   ", "[1] [2] [3] [4]", "[1]. [2]."])
+def test_an_empty_model_answer_is_said_plainly(cache_dir: object, reply: str) -> None:
     from assistant.answer.qa import EMPTY_ANSWER
 
-    chain, _, _ = make_chain(["   "], [passage(1)])
+    chain, _, _ = make_chain([reply], [passage(1)])
     answer = list(chain.stream("Who?"))[-1]
     assert isinstance(answer, Answer) and answer.text == EMPTY_ANSWER and answer.cited == []
 
@@ -228,3 +229,20 @@ def test_chunks_of_one_article_become_one_passage_without_repeats(cache_dir: obj
     )
     assert merged.text.count("They discussed air defence.") == 1
     assert merged.text.startswith("Zelenskyy spoke with Sánchez.")
+
+
+def test_a_question_listing_options_is_settled_by_the_passages_not_the_model() -> None:
+    found = [
+        passage(1, "Friends ended in 2004."),
+        passage(2, "Netflix said Squid Game was renewed for a second season."),
+    ]
+    chain, llm, queries = make_chain(["(A) Friends"], found)
+    question = "Which show was renewed for a new season?\nOptions: (A) Friends; (B) Squid Game"
+    events = list(chain.stream(question, today=date(2022, 6, 16)))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text == "(B) Squid Game [2]."
+    assert answer.cited == [2]
+    assert llm.seen == []
+    # The options are searched too: the passages that name them are the ones wanted.
+    assert "Squid Game" in queries[0]

@@ -58,6 +58,14 @@ def test_answer_grows_then_ends_with_sources_and_backend(cache_dir: object) -> N
     assert final.rstrip().endswith("_Answered by fake · test-model_")
 
 
+def test_an_option_picked_from_the_passages_says_no_model_was_asked(cache_dir: object) -> None:
+    question = "Who agreed to a security agreement? (A) Macron (B) Sánchez (C) Scholz"
+    final = list(handler_for(["(A) Macron"]).respond(question, []))[-1]
+    assert final.startswith("(B) Sánchez [1].")
+    assert "**Sources**" in final
+    assert final.rstrip().endswith("_Picked from the passages; no model was asked_")
+
+
 def test_history_and_filters_reach_the_chain(cache_dir: object) -> None:
     seen: list[Any] = []
     handler = handler_for(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
@@ -18,8 +19,9 @@ from langchain_core.runnables import Runnable
 
 from assistant.answer.attribution import attribute
 from assistant.answer.condense_context import condense_passages
-from assistant.answer.context import pack_context
+from assistant.answer.context import CITATION, pack_context
 from assistant.answer.model_errors import model_errors
+from assistant.answer.options import answer_from_options, listed_options
 from assistant.answer.prompts import PromptSet
 from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
@@ -127,6 +129,14 @@ class QAChain:
             yield Token(NOTHING_FOUND)
             yield Answer(NOTHING_FOUND, [])
             return
+        listed = listed_options(question)
+        if listed is not None:
+            # A choice among listed options is settled by the passages, not the model.
+            picked = answer_from_options(listed, packed.passages)
+            text = picked.render()
+            yield Token(text)
+            yield Answer(text, packed.passages, picked.cited, picked, text, by_model=False)
+            return
         inputs = {
             "today": reference.isoformat(),
             "context": packed.text,
@@ -138,9 +148,9 @@ class QAChain:
                 parts.append(piece)
                 yield Token(piece)
         text = "".join(parts).strip()
-        if not text:
-            # Small models occasionally stop at once; an empty answer over sources would
-            # look like an answer.
+        if not re.search(r"\w", CITATION.sub(" ", text)):
+            # Small models occasionally stop at once, or write only citation marks
+            # ("[1] [2] [3]"); either would look like an answer over its sources.
             yield Token(EMPTY_ANSWER)
             yield Answer(EMPTY_ANSWER, packed.passages, [])
             return

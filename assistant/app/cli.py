@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.answer.lengths import LENGTH_NAMES
+from assistant.app import newsdesk_cli
 from assistant.app.console import (
     ensure_ingested,
     friendly_errors,
@@ -142,6 +143,7 @@ def ask(
         services = build_services(settings)
         ensure_ingested(services)
         chat = start_chat(settings, services)
+        by_model = True
         try:
             for event in chat.qa.stream(question, (), filters):
                 if isinstance(event, Token):
@@ -152,7 +154,12 @@ def ask(
                         # The streamed words stay on screen; the checked version follows.
                         click.echo(f"With citations checked:\n{event.text}\n")
                     print_sources(event)
-            click.echo(f"\nAnswered by {chat.backend.label}")
+                    by_model = event.by_model
+            click.echo(
+                f"\nAnswered by {chat.backend.label}"
+                if by_model
+                else "\nPicked from the passages; no model was asked"
+            )
         finally:
             chat.close()
 
@@ -297,6 +304,11 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     run_server(settings.model_copy(update=updates))
 
+
+# The news desk's commands live in a module of their own.
+main.add_command(newsdesk_cli.stories)
+main.add_command(newsdesk_cli.timeline)
+main.add_command(newsdesk_cli.brief)
 
 if __name__ == "__main__":
     main()

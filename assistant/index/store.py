@@ -24,6 +24,9 @@ from assistant.index.catalog import ArticleInfo, Catalog
 from assistant.index.keywords import KeywordHit, KeywordIndex
 from assistant.index.vectors import ChunkVectors, open_client
 from assistant.ingest.chunking import Chunker
+from assistant.stories.backfill import catch_up
+from assistant.stories.grouping import StoryGrouper
+from assistant.stories.table import StoryTable
 from assistant.types import Chunk, Passage
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,15 @@ def keyword_index_path(
     return vectorstore_dir / f"{name}-keywords.sqlite3"
 
 
+def story_table_path(
+    vectorstore_dir: Path, chroma_url: str | None, cache_dir: Path, name: str
+) -> Path:
+    """Beside the keyword index, one per store."""
+    keywords = keyword_index_path(vectorstore_dir, chroma_url, cache_dir, name)
+    stem = keywords.stem.removesuffix("-keywords")
+    return keywords.with_name(f"{stem}-stories.sqlite3")
+
+
 def open_store(
     vectorstore_dir: Path,
     chroma_url: str | None,
@@ -54,7 +66,10 @@ def open_store(
 ) -> ArticleStore:
     client = open_client(vectorstore_dir, chroma_url)
     keywords = KeywordIndex(keyword_index_path(vectorstore_dir, chroma_url, cache_dir, name))
-    return ArticleStore(client, embeddings, embedding_model_id, chunker, keywords, name=name)
+    stories = StoryTable(story_table_path(vectorstore_dir, chroma_url, cache_dir, name))
+    return ArticleStore(
+        client, embeddings, embedding_model_id, chunker, keywords, name=name, stories=stories
+    )
 
 
 def keyword_row(chunk_id: str, text: str, meta: dict[str, Any]) -> KeywordRow:
@@ -78,6 +93,7 @@ class ArticleStore:
         chunker: Chunker,
         keywords: KeywordIndex,
         name: str = "articles",
+        stories: StoryTable | None = None,
     ) -> None:
         self.embeddings = embeddings
         self.chunker = chunker
@@ -89,6 +105,10 @@ class ArticleStore:
         self.catalog = Catalog(client, name)
         if self.keywords.count() != self.vectors.count():
             self._rebuild_keywords()
+        # Which story each article belongs to, grouped at ingest (:mod:`assistant.stories`).
+        self.stories = StoryGrouper(stories or StoryTable(None))
+        if self.stories.table.count_members() != self.catalog.count():
+            catch_up(self.stories, self.catalog, self.vectors)
 
     def _rebuild_keywords(self) -> None:
         """The keyword index is derived data: rebuilt from Chroma when it is missing or out
@@ -159,6 +179,7 @@ class ArticleStore:
         # would be orphans.
         self.delete_chunks(ids)
         self.catalog.delete(ids)
+        self.stories.remove(ids)
 
     def remove_article(self, article_id: str) -> bool:
         with self.lock:

@@ -130,6 +130,21 @@ class ChunkVectors:
         ]
         return sorted(passages, key=lambda p: p.index)
 
+    def lead_chunks(self, article_ids: Sequence[str]) -> Iterator[tuple[dict[str, Any], str, Any]]:
+        """(metadata, text, vector) of each article's first chunk, its lead."""
+        for start in range(0, len(article_ids), _DELETE_BATCH):
+            batch = list(article_ids[start : start + _DELETE_BATCH])
+            got = self.collection.get(
+                where={"$and": [{"article_id": {"$in": batch}}, {"index": 0}]},
+                include=["documents", "metadatas", "embeddings"],
+            )
+            yield from zip(
+                [dict(m or {}) for m in got["metadatas"] or []],
+                [d or "" for d in got["documents"] or []],
+                list(got["embeddings"] if got["embeddings"] is not None else []),
+                strict=True,
+            )
+
     def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every chunk, page by page."""
         offset = 0

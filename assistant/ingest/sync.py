@@ -23,6 +23,7 @@ from assistant.ingest.duplicates import find_near_duplicates
 from assistant.ingest.readers.base import LoadResult
 from assistant.ingest.readers.files import load_paths
 from assistant.ingest.readers.web import load_url, looks_like_url
+from assistant.stories.grouping import ArticleLead
 from assistant.text import day_number
 from assistant.types import Article, Chunk
 
@@ -127,6 +128,8 @@ class _Sync:
         self.store = store
         # Each changed article's MinHash signature and the article it repeats.
         self.near_duplicates: dict[str, tuple[str, str]] = {}
+        # Each changed article's first chunk and its vector, which place it in a story.
+        self.leads: dict[str, tuple[str, list[float]]] = {}
 
     def run(
         self,
@@ -244,6 +247,11 @@ class _Sync:
                 if cancel is not None and cancel.is_set():
                     break
                 vectors = self.store.embeddings.embed_documents([c.text for c in batch])
+                self.leads.update(
+                    (c.article_id, (c.text, v))
+                    for c, v in zip(batch, vectors, strict=True)
+                    if c.index == 0
+                )
                 if pending is not None:
                     pending.result()  # surface a failed write before going on
                 finished = []
@@ -274,3 +282,21 @@ class _Sync:
     def _mark_ready(self, articles: Sequence[Article], chunk_counts: dict[str, int]) -> None:
         if articles:
             self._put_catalog(articles, "ready", chunk_counts)
+            self._group(articles)
+
+    def _group(self, articles: Sequence[Article]) -> None:
+        """Each article into a story, once it is ready (in the writer thread, while the
+        next batch is embedded, so grouping costs ingest little time)."""
+        for article in articles:
+            lead, vector = self.leads.pop(article.id, ("", None))
+            self.store.stories.add(
+                ArticleLead(
+                    article_id=article.id,
+                    title=article.title,
+                    published=article.published,
+                    source=article.source,
+                    lead=lead,
+                    vector=vector,
+                    duplicate_of=self.near_duplicates.get(article.id, ("", ""))[1],
+                )
+            )

@@ -102,7 +102,11 @@ class ChatHandler:
                     text += event.text
                     yield escape(text)
                 elif isinstance(event, Answer):
-                    footer = f"_Answered by {escape(backend_label())}_"
+                    footer = (
+                        f"_Answered by {escape(backend_label())}_"
+                        if event.by_model
+                        else "_Picked from the passages; no model was asked_"
+                    )
                     parts = (format_answer(event), format_sources(event), footer)
                     yield "\n\n".join(x for x in parts if x)
         except AssistantError as exc:

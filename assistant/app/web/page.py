@@ -13,6 +13,7 @@ from assistant.app.filters import ALL_SOURCES
 from assistant.app.web.chat import ChatHandler
 from assistant.app.web.feeds_panel import FeedsHandler
 from assistant.app.web.history import ConversationKeeper
+from assistant.app.web.stories_tab import StoriesHandler, stories_tab
 from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
 
@@ -23,6 +24,7 @@ def build_ui(
     summaries: SummaryHandler | None = None,
     factchecks: FactCheckHandler | None = None,
     corpus: CorpusHandler | None = None,
+    stories: StoriesHandler | None = None,
     conversations: ConversationKeeper | None = None,
     feeds: FeedsHandler | None = None,
 ) -> Any:
@@ -125,6 +127,8 @@ def build_ui(
                     outputs=verdicts,
                     api_name="check",
                 )
+        if stories is not None:
+            stories_tab(stories, sources, demo)
         if corpus is not None:
             with gr.Tab("Articles"):
                 uploads = gr.File(

@@ -142,6 +142,7 @@ def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None 
     from assistant.app.web.feeds_panel import FeedsHandler
     from assistant.app.web.history import ConversationKeeper
     from assistant.app.web.page import build_ui
+    from assistant.app.web.stories_tab import StoriesHandler
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
     from assistant.config import feeds_file
     from assistant.ingest.feed_watch import FeedList, FeedWatcher
@@ -171,8 +172,17 @@ def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None 
         settings.feed_minutes,
         settings.max_file_mb,
     )
+    stories = StoriesHandler(services.store, services.retriever.retrieve, settings.min_relevance)
     demo = build_ui(
-        handler, header, sources, summaries, factchecks, corpus, kept, FeedsHandler(watcher)
+        handler,
+        header,
+        sources,
+        summaries,
+        factchecks,
+        corpus,
+        stories,
+        conversations=kept,
+        feeds=FeedsHandler(watcher),
     )
     return WebApp(demo, NewsroomApi(handler, summaries, factchecks), watcher)
 
