@@ -217,3 +217,24 @@ def test_summaries_and_fact_checks_answer_with_their_citations() -> None:
     text = checked["choices"][0]["message"]["content"]
     assert text.startswith(f"SUPPORTED: {claim}") and "[1]" in text
     assert checked["citations"][0]["quote"] == "Zelenskyy spoke with Pedro Sánchez on Monday."
+
+
+def test_an_answer_the_chain_wrote_itself_is_streamed_as_it_stands() -> None:
+    """An option picked from the passages comes as one token, already cited; checking it
+    again as the model's words would change it, and what was streamed would differ."""
+    from assistant.app.api.replies import Delta, Done, NewsroomApi
+    from assistant.app.api.schema import ChatRequest
+    from assistant.types import Answer, Retrieved, Token
+
+    picked = "Pedro Sánchez [2]. He is the prime minister of Spain [2]."
+
+    class _Chat:
+        def events(self, *_: object) -> Iterator[object]:
+            yield Retrieved("q", PASSAGES, 0)
+            yield Token(picked)
+            yield Answer(picked, PASSAGES, [2])
+
+    request = ChatRequest.model_validate({"model": "newsroom", "messages": QUESTION})
+    pieces = list(NewsroomApi(_Chat()).reply(request))  # type: ignore[arg-type]
+    streamed = "".join(p.text for p in pieces if isinstance(p, Delta))
+    assert streamed == picked and isinstance(pieces[-1], Done)

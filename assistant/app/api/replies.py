@@ -77,12 +77,18 @@ class NewsroomApi:
 
     def _answer(self, request: ChatRequest) -> Reply:
         checked = CheckedStream()
+        # A token is checked once the next one has come: only the model's words come in
+        # many tokens, and an answer the chain wrote itself (an option picked from the
+        # passages, the notice of an empty answer) comes as one token before the answer,
+        # whose text then stands whole.
+        held: Token | None = None
         for event in self.chat.events(request.question, request.history(), request.filters()):
             if isinstance(event, Retrieved):
                 checked.passages = event.passages
             elif isinstance(event, Token):
-                if ready := checked.add(event.text):
+                if held is not None and (ready := checked.add(held.text)):
                     yield Delta(ready)
+                held = event
             elif isinstance(event, Answer):
                 if rest := checked.finish(event.text):
                     yield Delta(rest)
