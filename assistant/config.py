@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         "store lives there instead of in the vectorstore folder.",
     )
     collection: str = Field("articles", description="Name of the Chroma collection.")
+    feeds: Path | None = Field(
+        None,
+        description="File of RSS/Atom feed URLs, one a line, read on a schedule while the app "
+        "runs and by `assistant watch`; the Feeds panel adds to it. Unset: feeds.txt in the "
+        "vectorstore folder.",
+    )
+    feed_minutes: float = Field(30.0, gt=0, description="Minutes between two reads of each feed.")
     max_file_mb: float = Field(
         50.0, description="Files larger than this many megabytes are refused at ingest."
     )
@@ -135,9 +142,19 @@ class Settings(BaseSettings):
     port: int = Field(7860, description="Port of the web app.")
     auth: str | None = Field(
         None,
-        description="Login for the web app as user:password; unset means no login (only "
+        description="Login for the web app as user:password, or several separated by "
+        "commas (each sees only their own conversations); unset means no login (only "
         "safe on a loopback address).",
     )
+    api_key: str | None = Field(
+        None,
+        description="Bearer token accepted by the OpenAI-compatible API (`/v1`) besides the "
+        "ASSISTANT_AUTH login; with either set, the API refuses requests without one.",
+    )
+
+
+def feeds_file(settings: Settings) -> Path:
+    return settings.feeds or settings.vectorstore_dir / "feeds.txt"
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -152,6 +169,21 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
             "ASSISTANT_AUTH must be user:password (a user name, a colon, then a password)."
         )
     return user.strip(), password
+
+
+def parse_logins(value: str | None) -> list[tuple[str, str]]:
+    """``ASSISTANT_AUTH`` as every login it holds: one user:password, or several separated
+    by commas ("ann:pw1,bob:pw2"). A value whose comma-separated parts are not all logins is
+    one login whose password holds a comma."""
+    single = parse_auth(value)
+    if single is None:
+        return []
+    parts = [part.strip() for part in (value or "").split(",")]
+    if len(parts) > 1 and all(
+        ":" in part and part.partition(":")[0].strip() and part.partition(":")[2] for part in parts
+    ):
+        return [login for part in parts if (login := parse_auth(part)) is not None]
+    return [single]
 
 
 def is_loopback(host: str) -> bool:

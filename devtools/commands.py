@@ -477,23 +477,37 @@ def bench(
     type=click.FloatRange(min=0.0),
     help="Seconds between the scripted model's tokens.",
 )
+@click.option(
+    "--through",
+    type=click.Choice(["page", "api", "both"]),
+    default="both",
+    show_default=True,
+    help="Ask through the page's chat endpoint, the OpenAI-compatible API, or both in turn.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def loadtest(sessions: int, timeout: float, token_delay: float, as_json: bool) -> None:
+def loadtest(
+    sessions: int, timeout: float, token_delay: float, through: str, as_json: bool
+) -> None:
     """Run simultaneous chat sessions against the app over a scripted model server.
 
     Starts its own scripted model and its own app (over a temporary store); fails on any
     error or on an answer that belongs to another session.
     """
-    from devtools.loadtest import format_result, main_json, run_loadtest
+    from devtools.loadtest import PATHS, format_result, main_json, run_loadtests
 
     try:
-        result = run_loadtest(
-            sessions, timeout, token_delay, progress=lambda line: click.echo(line, err=True)
+        results = run_loadtests(
+            sessions,
+            timeout,
+            token_delay,
+            progress=lambda line: click.echo(line, err=True),
+            through=PATHS if through == "both" else (through,),
         )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(main_json(result) if as_json else format_result(result))
-    if not result.ok:
+    for result in results:
+        click.echo(main_json(result) if as_json else format_result(result))
+    if not all(result.ok for result in results):
         raise SystemExit(1)
 
 

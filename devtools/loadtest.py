@@ -32,6 +32,8 @@ from devtools.stats import percentile
 
 START_TIMEOUT = 240.0  # loading the embedding model and ingesting the seed corpus
 MAX_SESSIONS = 200
+# How a session talks to the app: the page's own chat endpoint, or the OpenAI-compatible API.
+PATHS = ("page", "api")
 QUESTIONS = (
     "Who did Zelenskyy speak with? Reference {marker}",
     "What did Zelenskyy and Sánchez discuss? Reference {marker}",
@@ -115,6 +117,21 @@ def start_app(folder: Path, llm_url: str, extra: dict[str, str] | None = None) -
     return app
 
 
+def ask_api(url: str, question: str, timeout: float) -> str:
+    """One chat session through the OpenAI-compatible API, streamed, with the official
+    client; the text it was sent."""
+    import openai
+
+    client = openai.OpenAI(base_url=url + "/v1", api_key="unused", timeout=timeout, max_retries=0)
+    try:
+        stream = client.chat.completions.create(
+            model="newsroom", messages=[{"role": "user", "content": question}], stream=True
+        )
+        return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    finally:
+        client.close()
+
+
 def ask(url: str, question: str, timeout: float) -> str:
     """One chat session's final output through the app's ``/chat`` API."""
     from gradio_client import Client
@@ -146,6 +163,7 @@ class LoadtestResult:
     p50: float
     p95: float
     wall: float
+    through: str = "page"  # see PATHS
     model_requests: int = 0  # chat requests the scripted model served
     model_peak_concurrency: int = 0  # the most chat requests the model had at once
     details: list[Session] = field(default_factory=list)
@@ -181,14 +199,15 @@ def judge(sessions: list[Session]) -> None:
             s.cross_talk = True
 
 
-def run_sessions(url: str, count: int, timeout: float) -> LoadtestResult:
+def run_sessions(url: str, count: int, timeout: float, through: str = "page") -> LoadtestResult:
     """``count`` simultaneous sessions; each gets ``timeout`` seconds, and so does the lot."""
     sessions = make_sessions(count)
+    asking = ask_api if through == "api" else ask
 
     def one(s: Session) -> None:
         started = time.monotonic()
         try:
-            s.output = ask(url, s.question, timeout)
+            s.output = asking(url, s.question, timeout)
             if "⚠️" in s.output:
                 s.error = s.output.split("⚠️", 1)[1].strip()[:300]
         except Exception as exc:  # every failure is counted, none stops the others
@@ -213,12 +232,14 @@ def run_sessions(url: str, count: int, timeout: float) -> LoadtestResult:
         p50=statistics.median(latencies) if latencies else float("nan"),
         p95=percentile(latencies, 95),
         wall=wall,
+        through=through,
         details=sessions,
     )
 
 
 def format_result(result: LoadtestResult) -> str:
     lines = [
+        f"Through:             {result.through}",
         f"Sessions:            {result.sessions}",
         f"Requests completed:  {result.completed}",
         f"Errors:              {result.errors}",
@@ -245,11 +266,26 @@ def run_loadtest(
     progress: Any = None,
     gather: int = 0,
 ) -> LoadtestResult:
-    """Start a scripted model and the app, run the sessions, stop both.
+    """Start a scripted model and the app, run the sessions through the page, stop both.
 
     With ``gather``, the model holds its answers until that many requests are in flight
     (or ``timeout`` has passed): the peak then shows how many chats the app serves at once.
     """
+    [result] = run_loadtests(sessions, timeout, token_delay, extra_env, progress, gather)
+    return result
+
+
+def run_loadtests(
+    sessions: int = 20,
+    timeout: float = 120.0,
+    token_delay: float = 0.02,
+    extra_env: dict[str, str] | None = None,
+    progress: Any = None,
+    gather: int = 0,
+    through: tuple[str, ...] = ("page",),
+) -> list[LoadtestResult]:
+    """As :func:`run_loadtest`, once for each path of ``through``, one after the other
+    against the same app and scripted model."""
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
     say = progress or (lambda _line: None)
@@ -265,10 +301,15 @@ def run_loadtest(
             app = start_app(folder, model.url, extra_env)
             try:
                 say(f"App up on {app.url} in {time.monotonic() - started:.1f} s")
-                result = run_sessions(app.url, sessions, timeout)
-                result.model_requests = model.requests
-                result.model_peak_concurrency = model.peak_in_flight
-                return result
+                results = []
+                for path in through:
+                    before = model.requests
+                    model.peak_in_flight = 0
+                    result = run_sessions(app.url, sessions, timeout, path)
+                    result.model_requests = model.requests - before
+                    result.model_peak_concurrency = model.peak_in_flight
+                    results.append(result)
+                return results
             finally:
                 app.stop()
 

@@ -90,3 +90,13 @@ def test_no_warning_on_loopback_or_with_login(
     with pytest.raises(_Stop):
         run_server(_settings(host=host, auth=auth))
     assert "without a login" not in capsys.readouterr().err
+
+
+def test_several_logins_are_separated_by_commas() -> None:
+    from assistant.config import parse_logins
+
+    assert parse_logins(None) == []
+    assert parse_logins("editor:s3cret") == [("editor", "s3cret")]
+    assert parse_logins("ann:pw1, bob:pw:2") == [("ann", "pw1"), ("bob", "pw:2")]
+    # A part that is no login means the comma belongs to one password.
+    assert parse_logins("editor:pa,ss") == [("editor", "pa,ss")]

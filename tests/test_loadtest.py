@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from devtools.loadtest import Session, judge, run_loadtest
+from devtools.loadtest import Session, judge, run_loadtest, run_loadtests
 
 CHATS_AT_ONCE = 4  # the README's promise: "the app answers 4 chats at a time; the rest queue"
 
@@ -54,7 +54,19 @@ def test_cli_exits_non_zero_on_errors_or_cross_talk(monkeypatch) -> None:  # typ
     failed = loadtest.LoadtestResult(
         sessions=2, completed=1, errors=1, cross_talk=1, p50=1.0, p95=1.0, wall=1.0
     )
-    monkeypatch.setattr(loadtest, "run_loadtest", lambda *a, **k: failed)
+    monkeypatch.setattr(loadtest, "run_loadtests", lambda *a, **k: [failed])
     outcome = CliRunner().invoke(main, ["loadtest", "--sessions", "2", "--json"])
     assert outcome.exit_code == 1
     assert '"cross_talk": 1' in outcome.output and '"ok": false' in outcome.output
+
+
+def test_sessions_through_the_api_get_their_own_checked_answers() -> None:
+    page, api = run_loadtests(sessions=4, timeout=60, through=("page", "api"))
+    assert (page.through, api.through) == ("page", "api")
+    assert api.ok and api.errors == 0 and api.cross_talk == 0, [s.error for s in api.details]
+    assert api.model_requests >= 4
+    for s in api.details:
+        question, marker = s.question.split("? ")
+        # The text the API streamed: the scripted words, citations checked, no page markup.
+        assert s.output.startswith(f"Answer for {question} ") and f"{marker} " in s.output
+        assert "**Sources**" not in s.output and "Answered by" not in s.output

@@ -312,3 +312,51 @@ main.add_command(newsdesk_cli.brief)
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Read every feed once, then exit.")
+@click.pass_obj
+def watch(settings: Settings, once: bool) -> None:
+    """Keep the corpus current from the feeds of ASSISTANT_FEEDS, without the web app.
+
+    Each feed is read every ASSISTANT_FEED_MINUTES; new entries are added, entries already
+    stored are skipped, and a feed that fails is reported and retried later. With --once,
+    the exit status is 1 if any feed failed.
+    """
+    from assistant.app.compose import build_services
+    from assistant.config import feeds_file
+    from assistant.ingest.feed_watch import FeedList, FeedStatus, FeedWatcher
+
+    def report(status: FeedStatus) -> None:
+        outcome = status.last_report if status.ok else f"failed: {status.last_error}"
+        click.echo(f"{status.url}: {outcome}")
+
+    with friendly_errors():
+        feeds = FeedList(feeds_file(settings))
+        if not feeds.urls():
+            raise click.ClickException(
+                f"No feeds to watch: list feed URLs, one a line, in {feeds.path} "
+                "(or point ASSISTANT_FEEDS at such a file)."
+            )
+        services = build_services(settings)
+        watcher = FeedWatcher(
+            services.store,
+            feeds,
+            settings.feed_minutes,
+            settings.max_file_mb,
+            on_read=report,
+        )
+        if once:
+            if not all(s.ok for s in watcher.poll_due()):
+                raise SystemExit(1)
+            return
+        click.echo(
+            f"Watching {len(feeds.urls())} feed(s) every {settings.feed_minutes:g} min; "
+            "Ctrl-C stops.",
+            err=True,
+        )
+        try:
+            watcher.run()
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)

@@ -11,7 +11,7 @@ from assistant.answer.qa import QAChain
 from assistant.app.filters import ALL_SOURCES, parse_filters
 from assistant.app.render import escape, format_answer, format_sources
 from assistant.errors import AssistantError
-from assistant.types import Answer, Retrieved, Token, Turn
+from assistant.types import Answer, Event, Filters, Retrieved, Token, Turn
 
 if TYPE_CHECKING:
     from assistant.app.model_choice import ModelChoice
@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _text_of(content: Any) -> str:
+def message_text(content: Any) -> str:
     """Gradio message content is a string, or a list of parts in newer versions."""
     if isinstance(content, str):
         return content
     if isinstance(content, dict):
         return str(content.get("text") or content.get("value") or "")
     if isinstance(content, list | tuple):
-        return " ".join(_text_of(part) for part in content)
+        return " ".join(message_text(part) for part in content)
     return ""
 
 
@@ -35,7 +35,7 @@ def history_to_turns(history: Sequence[dict[str, Any]]) -> list[Turn]:
     turns: list[Turn] = []
     pending: str | None = None
     for message in history:
-        role, text = message.get("role"), _text_of(message.get("content"))
+        role, text = message.get("role"), message_text(message.get("content"))
         if role == "user":
             pending = text
         elif role == "assistant" and pending is not None:
@@ -63,6 +63,18 @@ class ChatHandler:
         runtime = self.models.runtime(model)
         return runtime.current_qa, lambda: runtime.backend.label
 
+    def events(
+        self,
+        message: str,
+        history: Sequence[dict[str, Any]],
+        filters: Filters,
+        model: str | None = None,
+    ) -> Iterator[Event]:
+        """The answer's events, from the chosen model's chain: the one path the page and
+        the API both take."""
+        qa, _ = self._chosen(model)
+        return qa().stream(message.strip(), history_to_turns(history), filters)
+
     def respond(
         self,
         message: str,
@@ -82,8 +94,8 @@ class ChatHandler:
             filters = parse_filters(since, until, source, as_of)
             if model and self.models is not None and not self.models.ready(model):
                 yield f"_Starting {escape(model)}; the first answer takes longer…_"
-            qa, backend_label = self._chosen(model)
-            for event in qa().stream(message.strip(), history_to_turns(history), filters):
+            _, backend_label = self._chosen(model)
+            for event in self.events(message, history, filters, model):
                 if isinstance(event, Retrieved):
                     yield "_Searching the articles…_"
                 elif isinstance(event, Token):

@@ -11,6 +11,8 @@ import gradio as gr
 from assistant.answer.lengths import LENGTH_NAMES
 from assistant.app.filters import ALL_SOURCES
 from assistant.app.web.chat import ChatHandler
+from assistant.app.web.feeds_panel import FeedsHandler
+from assistant.app.web.history import ConversationKeeper
 from assistant.app.web.stories_tab import StoriesHandler, stories_tab
 from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
 
@@ -23,6 +25,8 @@ def build_ui(
     factchecks: FactCheckHandler | None = None,
     corpus: CorpusHandler | None = None,
     stories: StoriesHandler | None = None,
+    conversations: ConversationKeeper | None = None,
+    feeds: FeedsHandler | None = None,
 ) -> Any:
     with gr.Blocks(title="Newsroom assistant") as demo:
         with gr.Row():
@@ -54,8 +58,10 @@ def build_ui(
                 source = gr.Dropdown(
                     choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
                 )
-            gr.ChatInterface(
-                handler.respond,
+            # The browser session's token for its kept conversations (see web/history).
+            session = gr.State()
+            chat = gr.ChatInterface(
+                conversations.respond if conversations else _without_session(handler),
                 chatbot=gr.Chatbot(
                     height=520,
                     label="Chat",
@@ -63,9 +69,18 @@ def build_ui(
                     placeholder="Ask about the news in the corpus, e.g. "
                     "“Who did Zelenskyy speak with, and what did they agree?”",
                 ),
-                additional_inputs=[since, until, source, as_of, *([model] if model else [])],
+                additional_inputs=[
+                    session,
+                    since,
+                    until,
+                    source,
+                    as_of,
+                    *([model] if model else []),
+                ],
                 api_name="chat",
             )
+            if conversations is not None:
+                _past_conversations(demo, conversations, session, chat)
         if summaries is not None:
             with gr.Tab("Summarize"):
                 article = gr.Dropdown(
@@ -153,5 +168,84 @@ def build_ui(
                 removed.change(refresh, outputs=stored)
                 added.change(header, outputs=status)
                 removed.change(header, outputs=status)
+                if feeds is not None:
+                    read = _feeds_panel(demo, feeds)
+                    read.change(refresh, outputs=stored)
+                    read.change(header, outputs=status)
         demo.load(header, outputs=status)
     return demo
+
+
+def _without_session(handler: ChatHandler) -> Callable[..., Iterator[str]]:
+    def respond(message: str, history: Any, session: Any, *args: Any) -> Iterator[str]:
+        return handler.respond(message, history, *args)
+
+    return respond
+
+
+def _past_conversations(
+    demo: Any, keeper: ConversationKeeper, session: Any, chat: gr.ChatInterface
+) -> None:
+    """The small panel under the chat: reopen, delete or export a kept conversation."""
+
+    def begin(request: gr.Request) -> str:
+        return keeper.begin(request.username or "")
+
+    demo.load(begin, outputs=session, api_visibility="private")
+    with gr.Accordion("Past conversations", open=False, elem_id="past-conversations"):
+        past = gr.Dropdown(choices=[], label="Conversation (newest first)", elem_id="past-list")
+        with gr.Row():
+            reopen = gr.Button("Open", size="sm")
+            delete = gr.Button("Delete", size="sm", variant="stop")
+            export = gr.Button("Export as Markdown", size="sm")
+        note = gr.Markdown()
+        exported = gr.File(label="Markdown", visible=False, elem_id="past-export")
+
+    def listed(token: str | None) -> Any:
+        return gr.update(choices=keeper.choices(token))
+
+    def opened(token: str | None, chosen: str | None) -> tuple[Any, str]:
+        messages = keeper.reopen(token, chosen)
+        if messages is None:
+            return gr.skip(), "Choose a conversation first."
+        return messages, ""
+
+    def deleted(token: str | None, chosen: str | None) -> tuple[Any, str]:
+        note = keeper.delete(token, chosen)
+        return gr.update(choices=keeper.choices(token), value=None), note
+
+    def exported_file(token: str | None, chosen: str | None) -> Any:
+        path = keeper.export(token, chosen)
+        return gr.update(value=str(path) if path else None, visible=path is not None)
+
+    past.focus(listed, inputs=session, outputs=past, api_visibility="private")
+    reopen.click(opened, [session, past], [chat.chatbot_value, note], api_visibility="private")
+    delete.click(deleted, [session, past], [past, note], api_visibility="private")
+    export.click(exported_file, [session, past], exported, api_visibility="private")
+
+
+def _feeds_panel(demo: Any, feeds: FeedsHandler) -> Any:
+    """Feeds read on a schedule: add, remove, read now, and how each last read went. Returns
+    the note that changes when a read may have changed the corpus."""
+    with gr.Accordion("Feeds", open=False, elem_id="feeds"):
+        with gr.Row():
+            url = gr.Textbox(label="Feed URL", placeholder="https://…/rss", scale=3)
+            add = gr.Button("Add feed", scale=1)
+        with gr.Row():
+            listed = gr.Dropdown(
+                choices=feeds.choices(), label="Feed", scale=3, elem_id="feeds-list"
+            )
+            remove = gr.Button("Remove", variant="stop", scale=1)
+            read = gr.Button("Refresh now", scale=1)
+        note = gr.Markdown()
+        table = gr.Markdown(feeds.table(), elem_id="feeds-status")
+
+    def after(message: str) -> tuple[str, Any, str]:
+        return message, gr.update(choices=feeds.choices(), value=None), feeds.table()
+
+    outputs = [note, listed, table]
+    add.click(lambda u: after(feeds.add(u)), url, outputs, api_visibility="private")
+    remove.click(lambda u: after(feeds.remove(u)), listed, outputs, api_visibility="private")
+    read.click(lambda u: after(feeds.refresh(u)), listed, outputs, api_visibility="private")
+    demo.load(feeds.table, outputs=table, api_visibility="private")
+    return note

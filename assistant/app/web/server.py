@@ -12,12 +12,20 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assistant.app.console import ensure_ingested, friendly_errors
-from assistant.config import Settings, is_loopback, parse_auth
+from assistant.config import Settings, is_loopback, parse_auth, parse_logins
+
+if TYPE_CHECKING:
+    from assistant.app.api.replies import NewsroomApi
+    from assistant.app.compose import ChatRuntime, Services
+    from assistant.app.model_choice import ModelChoice
+    from assistant.ingest.feed_watch import FeedWatcher
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +84,6 @@ def run_server(settings: Settings) -> None:
     exit_cleanly_on_sigterm()  # also when started from app.py, without the command group
     from assistant.app.compose import build_services, start_chat
     from assistant.app.model_choice import ModelChoice
-    from assistant.app.web.chat import ChatHandler
-    from assistant.app.web.page import build_ui
-    from assistant.app.web.stories_tab import StoriesHandler
-    from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
     from assistant.llm.bundled import BUNDLED_MODELS
 
     with friendly_errors():
@@ -99,34 +103,103 @@ def run_server(settings: Settings) -> None:
             chat.close()
             raise
     models: ModelChoice | None = None
+    app: WebApp | None = None
     try:
-
-        def header() -> str:
-            count = services.store.count_articles()
-            return (
-                f"### Newsroom assistant\n{count} article{'s' if count != 1 else ''} "
-                f"in the corpus · model: **{chat.backend.label}**"
-            )
-
-        def sources() -> list[str]:
-            return sorted({a.source for a in services.store.list_articles() if a.source})
-
         models = ModelChoice(
             settings, chat, lambda chosen: start_chat(chosen, services), list(BUNDLED_MODELS)
         )
-        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
-        summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
-        factchecks = FactCheckHandler(lambda: chat.current().factcheck)
-        corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
-        stories = StoriesHandler(
-            services.store, services.retriever.retrieve, settings.min_relevance
-        )
-        demo = build_ui(handler, header, sources, summaries, factchecks, corpus, stories)
+        app = build_app(services, chat, models)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
-        demo.queue(default_concurrency_limit=4).launch(
-            server_name=settings.host, server_port=settings.port, show_error=False, auth=auth
-        )
+        launch(app, settings)
+        app.demo.block_thread()
     finally:
+        if app is not None:
+            app.watcher.stop()
         if models is not None:
             models.close()
         chat.close()
+
+
+@dataclass
+class WebApp:
+    """The page, the API beside it, and the feed watcher that keeps the corpus current."""
+
+    demo: Any
+    api: NewsroomApi
+    watcher: FeedWatcher
+
+    def close(self) -> None:
+        self.watcher.stop()
+        self.demo.close()
+
+
+def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None = None) -> WebApp:
+    """The page and the API, both over the same handlers."""
+    from assistant.app.api.replies import NewsroomApi
+    from assistant.app.conversations import FILE_NAME as CONVERSATIONS_FILE
+    from assistant.app.conversations import ConversationStore
+    from assistant.app.web.chat import ChatHandler
+    from assistant.app.web.feeds_panel import FeedsHandler
+    from assistant.app.web.history import ConversationKeeper
+    from assistant.app.web.page import build_ui
+    from assistant.app.web.stories_tab import StoriesHandler
+    from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
+    from assistant.config import feeds_file
+    from assistant.ingest.feed_watch import FeedList, FeedWatcher
+
+    settings = services.settings
+
+    def header() -> str:
+        count = services.store.count_articles()
+        return (
+            f"### Newsroom assistant\n{count} article{'s' if count != 1 else ''} "
+            f"in the corpus · model: **{chat.backend.label}**"
+        )
+
+    def sources() -> list[str]:
+        return sorted({a.source for a in services.store.list_articles() if a.source})
+
+    handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
+    summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
+    factchecks = FactCheckHandler(lambda: chat.current().factcheck)
+    corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
+    kept = ConversationKeeper(
+        ConversationStore(settings.vectorstore_dir / CONVERSATIONS_FILE), handler
+    )
+    watcher = FeedWatcher(
+        services.store,
+        FeedList(feeds_file(settings)),
+        settings.feed_minutes,
+        settings.max_file_mb,
+    )
+    stories = StoriesHandler(services.store, services.retriever.retrieve, settings.min_relevance)
+    demo = build_ui(
+        handler,
+        header,
+        sources,
+        summaries,
+        factchecks,
+        corpus,
+        stories,
+        conversations=kept,
+        feeds=FeedsHandler(watcher),
+    )
+    return WebApp(demo, NewsroomApi(handler, summaries, factchecks), watcher)
+
+
+def launch(app: WebApp, settings: Settings) -> None:
+    """Serve the page, and the API on the same app and port, and start reading the feeds;
+    without blocking."""
+    from assistant.app.api.login import ApiLogin
+    from assistant.app.api.routes import mount_api
+
+    logins = parse_logins(settings.auth)
+    app.demo.queue(default_concurrency_limit=4).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        show_error=False,
+        auth=logins or None,
+        prevent_thread_lock=True,
+    )
+    mount_api(app.demo.server_app, app.api, ApiLogin(logins, settings.api_key))
+    app.watcher.start()
