@@ -18,7 +18,7 @@ def _word_set(words: str) -> frozenset[str]:
 # Words that name what a casualty figure counts, whatever the outlet's wording.
 _KINDS = {
     "deaths": "killed kill kills killing dead died die dies deaths death toll fatalities "
-    "lives bodies perished",
+    "lives bodies perished drowned",
     "injuries": "injured injuring wounded hurt injuries",
     "missing": "missing unaccounted",
     "arrests": "arrested arrests detained",
@@ -35,7 +35,9 @@ _FILLER = _word_set(
     "are is be left reported confirmed officially some about nearly almost over around"
 )
 _AFTER = 4  # words after the number searched for what it counts
-_BEFORE = 6  # words before it ("killing 12", "the death toll from the collapse rose to 42")
+_BEFORE = 3  # words before it ("killing 12", "a toll of 42")
+# A toll is named further off ("the death toll from the collapse rose to 42").
+_TOLL_BEFORE = 8
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def _kind(tokens: list[str], i: int) -> str:
     for word in reversed(tokens[max(i - _BEFORE, 0) : i]):
         if word in _KIND_OF:
             return _KIND_OF[word]
+    if "toll" in tokens[max(i - _TOLL_BEFORE, 0) : i]:
+        return "deaths"
     for word in after:
         if _is_number(word):
             break
