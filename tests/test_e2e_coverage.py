@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from click.testing import CliRunner
 
 from assistant.answer.quotes import quote_in
+from assistant.app.cli import main
 from assistant.app.compose import ChatRuntime, Services, build_services
 from assistant.config import Settings
 from assistant.ingest.sync import ingest_paths
@@ -147,3 +149,19 @@ def test_the_same_death_toll_is_not_flagged(
         ]
 
     assert_pass_rate(same_toll_agrees, runs=3, at_least=3)
+
+
+def test_the_command_prints_the_conflict_with_both_quotes(
+    desk: Services, seed_runtime: tuple[Services, ChatRuntime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`assistant coverage`, pointed at the fixture's model server (none is started)."""
+    chat = seed_runtime[1]
+    monkeypatch.setenv("ASSISTANT_LLM_URL", chat.backend.base_url)
+    monkeypatch.setenv("ASSISTANT_VECTORSTORE_DIR", str(desk.settings.vectorstore_dir))
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(desk.settings.corpus_dir))
+    result = CliRunner().invoke(main, ["coverage", "f2"])
+    assert result.exit_code == 0, result.output
+    assert "CONFLICTING (deaths: " in result.output
+    assert "At least 31 people were killed when the ferry capsized" in result.output
+    assert "Police said 12 people died when the ferry capsized" in result.output
+    assert "eastafrican-times.com (1 article(s)):" in result.output

@@ -309,6 +309,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 main.add_command(newsdesk_cli.stories)
 main.add_command(newsdesk_cli.timeline)
 main.add_command(newsdesk_cli.brief)
+main.add_command(newsdesk_cli.coverage)
 
 if __name__ == "__main__":
     main()

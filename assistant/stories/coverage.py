@@ -233,6 +233,22 @@ def compare_pair(pair: Pair, judge: JudgePassage) -> ComparedFact:
     return ComparedFact(pair, reading, (forward, backward), verified)
 
 
+def require_outlets(opened: OpenStory) -> None:
+    """A story whose articles (syndicated copies aside) come from one outlet has no
+    coverage to compare: say so, before any model is started."""
+    outlets = list(dict.fromkeys(m.source or UNNAMED_OUTLET for m in opened.originals))
+    if len(outlets) >= 2:
+        return
+    story = opened.story
+    copies = len(opened.members) - len(opened.originals)
+    also = f"; {copies} syndicated copy/copies repeat its articles" if copies else ""
+    raise AssistantError(
+        f"Story {story.id} ({story.headline!r}) has articles from one outlet only "
+        f"({', '.join(outlets)}{also}): coverage compares two outlets or more. Choose a "
+        "story listing two outlets or more (assistant stories)."
+    )
+
+
 def build_coverage(
     opened: OpenStory,
     passages_of: PassagesOf,
@@ -240,16 +256,13 @@ def build_coverage(
     limit: int = MAX_COMPARED,
 ) -> Coverage:
     """The coverage of a story of two outlets or more."""
+    require_outlets(opened)
     by_outlet, sources = read_outlets(opened, passages_of)
     story = opened.story
     if len(by_outlet) < 2:
-        outlets = ", ".join(by_outlet) or "none with stored text"
-        copies = len(opened.members) - len(opened.originals)
-        also = f" ({copies} syndicated copy/copies repeat an original)" if copies else ""
         raise AssistantError(
-            f"Story {story.id} ({story.headline!r}) has articles from one outlet only "
-            f"({outlets}){also}: coverage compares two outlets or more. Choose a story "
-            "listing two outlets or more."
+            f"Story {story.id} ({story.headline!r}): only one outlet's articles have stored "
+            "text, and coverage compares two outlets or more. Ingest the articles again."
         )
     reports = [outlet_report(outlet, found) for outlet, found in by_outlet.items()]
     facts = [compare_pair(pair, judge) for pair in choose_pairs(candidate_pairs(by_outlet), limit)]
