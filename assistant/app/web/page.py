@@ -54,6 +54,14 @@ def build_ui(
                 source = gr.Dropdown(
                     choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
                 )
+            # Set by the Stories tab's "Ask about this story": questions then search only
+            # that story's articles, follow-ups included, until the field is cleared.
+            story = gr.Textbox(
+                label="Story",
+                placeholder="a story id: questions search only its articles",
+                elem_id="ask-story",
+                visible=stories is not None,
+            )
             gr.ChatInterface(
                 handler.respond,
                 chatbot=gr.Chatbot(
@@ -63,7 +71,7 @@ def build_ui(
                     placeholder="Ask about the news in the corpus, e.g. "
                     "“Who did Zelenskyy speak with, and what did they agree?”",
                 ),
-                additional_inputs=[since, until, source, as_of, *([model] if model else [])],
+                additional_inputs=[since, until, source, as_of, model or gr.State(None), story],
                 api_name="chat",
             )
         if summaries is not None:
@@ -113,7 +121,7 @@ def build_ui(
                     api_name="check",
                 )
         if stories is not None:
-            stories_tab(stories, sources, demo)
+            stories_tab(stories, sources, demo, story)
         if corpus is not None:
             with gr.Tab("Articles"):
                 uploads = gr.File(

@@ -81,6 +81,7 @@ def run_server(settings: Settings) -> None:
     from assistant.app.web.stories_tab import StoriesHandler
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
     from assistant.llm.bundled import BUNDLED_MODELS
+    from assistant.stories.coverage import comparison_judge
 
     with friendly_errors():
         auth = parse_auth(settings.auth)
@@ -114,13 +115,16 @@ def run_server(settings: Settings) -> None:
         models = ModelChoice(
             settings, chat, lambda chosen: start_chat(chosen, services), list(BUNDLED_MODELS)
         )
-        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
+        stories = StoriesHandler(
+            services.store,
+            services.retriever.retrieve,
+            settings.min_relevance,
+            lambda: comparison_judge(chat.current().factcheck, chat.current().llm),
+        )
+        handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models, stories.scope)
         summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
         factchecks = FactCheckHandler(lambda: chat.current().factcheck)
         corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
-        stories = StoriesHandler(
-            services.store, services.retriever.retrieve, settings.min_relevance
-        )
         demo = build_ui(handler, header, sources, summaries, factchecks, corpus, stories)
         click.echo(f"Serving on http://{settings.host}:{settings.port}", err=True)
         demo.queue(default_concurrency_limit=4).launch(
