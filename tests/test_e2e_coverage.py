@@ -13,12 +13,15 @@ from click.testing import CliRunner
 
 from assistant.answer.quotes import quote_in
 from assistant.app.cli import main
-from assistant.app.compose import ChatRuntime, Services, build_services
+from assistant.app.compose import ChatRuntime, Services, build_chains, build_services
+from assistant.app.web.chat import ChatHandler
+from assistant.app.web.stories_tab import StoriesHandler
 from assistant.config import Settings
 from assistant.ingest.sync import ingest_paths
 from assistant.stories.coverage import Coverage, build_coverage, comparison_judge
 from assistant.stories.grouping import MIN_STORY_ARTICLES
 from assistant.stories.lookup import open_story
+from assistant.types import Filters, Passage
 from tests.repeat import assert_pass_rate
 
 pytestmark = pytest.mark.e2e
@@ -165,3 +168,35 @@ def test_the_command_prints_the_conflict_with_both_quotes(
     assert "At least 31 people were killed when the ferry capsized" in result.output
     assert "Police said 12 people died when the ferry capsized" in result.output
     assert "eastafrican-times.com (1 article(s)):" in result.output
+
+
+def test_questions_about_a_story_stay_on_it(
+    desk: Services, seed_runtime: tuple[Services, ChatRuntime]
+) -> None:
+    """The real model answers and rewrites the follow-up; whatever it writes, only the
+    story's articles are searched."""
+    chat = seed_runtime[1]
+    searched: list[set[str]] = []
+
+    def retrieve(query: str, filters: Filters | None) -> list[Passage]:
+        found = desk.retriever.retrieve(query, filters)
+        searched.append({p.article_id for p in found})
+        return found
+
+    qa = build_chains(chat.current().llm, desk.settings, desk).qa.over(
+        retrieve, desk.settings.min_relevance
+    )
+    stories = StoriesHandler(desk.store, desk.retriever.retrieve, desk.settings.min_relevance)
+    handler = ChatHandler(lambda: qa, lambda: chat.backend.label, None, stories.scope)
+    story = desk.store.stories.table.member("f1").story_id
+    first = list(handler.respond("How many people died?", [], "", "", "", "", None, story))[-1]
+    assert "On the story: " in first and "Sources" in first, first
+    history = [
+        {"role": "user", "content": "How many people died?"},
+        {"role": "assistant", "content": first},
+    ]
+    follow_up = "What did the rescue teams do?"  # the mine story's words too
+    second = list(handler.respond(follow_up, history, "", "", "", "", None, story))[-1]
+    assert "Sources" in second, second
+    assert len(searched) == 2 and all(searched)
+    assert all(found <= {"f1", "f2"} for found in searched), searched
