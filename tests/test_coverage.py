@@ -6,17 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer.excerpts import Excerpt
-from assistant.answer.factcheck import Judgement
+from assistant.answer.factcheck import FactCheckChain, Judgement
+from assistant.answer.prompts import load_prompts
 from assistant.answer.quotes import quote_in
-from assistant.answer.stance import Stance, StanceScores
+from assistant.answer.stance import REFUTE_LIFT, SUPPORT_LIFT, Stance, StanceScores
+from assistant.config import PROJECT_ROOT
 from assistant.errors import AssistantError
 from assistant.stories.coverage import (
     Pair,
     build_coverage,
     candidate_pairs,
     choose_pairs,
+    comparison_judge,
     coverage_lines,
     read_outlets,
     reading_of,
@@ -207,3 +211,19 @@ def test_a_stance_on_an_unverified_quote_does_not_count() -> None:
         by_outlet["herald.ly"][0], by_outlet["courier.ly"][0], 0.5, (("deaths", "42", "17"),)
     )
     assert reading_of(pair, [_judged("refutes", verified=False)] * 2) == "NOT SETTLED"
+
+
+def test_the_comparing_judge_is_the_fact_check_judge_with_one_lift() -> None:
+    llm = FakeListChatModel(responses=["TRUE"])
+    prompts = load_prompts(PROJECT_ROOT / "prompts")
+    factcheck = FactCheckChain(llm, lambda q, f: [], prompts, 0.2)
+    judge = comparison_judge(factcheck, llm)
+    comparing = judge.__self__  # type: ignore[attr-defined]
+    assert comparing.judge.prompt is factcheck.judge.prompt
+    assert comparing.judge.support_lift == comparing.judge.refute_lift == REFUTE_LIFT
+    # The fact check itself keeps its own thresholds, and one comparing chain serves it.
+    assert (factcheck.judge.support_lift, factcheck.judge.refute_lift) == (
+        SUPPORT_LIFT,
+        REFUTE_LIFT,
+    )
+    assert comparison_judge(factcheck, llm).__self__ is comparing  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -161,11 +162,13 @@ def coverage(settings: Settings, story_id: str, pairs: int | None) -> None:
         try:
             chains = chat.current()
             judge = comparison_judge(chains.factcheck, chains.llm)
+            started = time.perf_counter()
             built = build_coverage(
                 opened, services.store.article_passages, judge, pairs or MAX_COMPARED
             )
+            elapsed = time.perf_counter() - started
         finally:
             chat.close()
         for line in coverage_lines(built):
             click.echo(line)
-        click.echo(f"Judged by {chat.backend.label}")
+        click.echo(f"Judged by {chat.backend.label} in {elapsed:.1f} s")

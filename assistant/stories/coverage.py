@@ -16,6 +16,7 @@ the stored text of their articles.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -110,11 +111,18 @@ class Coverage:
         return [f for f in self.facts if f.reading == "CONFLICTING"]
 
 
+# One comparing chain per fact-check chain, so the judge's bias is asked once per model.
+_COMPARING: weakref.WeakKeyDictionary[FactCheckChain, FactCheckChain] = weakref.WeakKeyDictionary()
+
+
 def comparison_judge(factcheck: FactCheckChain, llm: BaseChatModel) -> JudgePassage:
     """The fact check's judging of one passage (same prompt, same rules for quotes and
     plans), with one lift for both answers, as comparing outlets needs."""
-    chain = copy.copy(factcheck)
-    chain.judge = StanceJudge(llm, factcheck.judge.prompt, COMPARISON_LIFT, COMPARISON_LIFT)
+    chain = _COMPARING.get(factcheck)
+    if chain is None:
+        chain = copy.copy(factcheck)
+        chain.judge = StanceJudge(llm, factcheck.judge.prompt, COMPARISON_LIFT, COMPARISON_LIFT)
+        _COMPARING[factcheck] = chain
     return chain.judge_passage
 
 
