@@ -47,10 +47,10 @@ MIN_WORDS = 6
 # The lift both answers need when outlets are compared. A fact check asks whether
 # evidence settles a claim, and support needs less lift than refutation there; comparing
 # two outlets asks which way one's sentence moves the judge on the other's, so both
-# answers need the same lift (the fact check's lift for a refutation). With the fact
-# check's own thresholds the bundled 0.5B model read different casualty figures as
-# support in 8 of 9 crafted pairs; with one lift for both it read all 9 as refutations
-# and the 6 pairs of equal figures as support (pairs other than the tests').
+# answers need the same lift (the fact check's lift for a refutation). On the crafted
+# pairs of `assistant eval coverage-pairs` (events other than the tests'), the bundled
+# 0.5B model flagged 7 of 8 pairs of different figures with this, 1 of 8 with the fact
+# check's thresholds; 3 of 4 pairs of the same figure agreed with either.
 COMPARISON_LIFT = REFUTE_LIFT
 
 JudgePassage = Callable[[str, Passage, Excerpt | None], Judgement]
