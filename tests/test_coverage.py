@@ -22,6 +22,7 @@ from assistant.stories.coverage import (
     choose_pairs,
     comparison_judge,
     coverage_lines,
+    coverage_steps,
     read_outlets,
     reading_of,
 )
@@ -227,3 +228,12 @@ def test_the_comparing_judge_is_the_fact_check_judge_with_one_lift() -> None:
         REFUTE_LIFT,
     )
     assert comparison_judge(factcheck, llm).__self__ is comparing  # type: ignore[attr-defined]
+
+
+def test_the_reports_come_first_then_each_pair_as_it_is_judged() -> None:
+    story = open_story(member("h1", "herald.ly"), member("c1", "courier.ly"))
+    steps = list(coverage_steps(story, passages_of, scripted_judge([])))
+    first, last = steps[0], steps[-1]
+    assert first.outlets and first.facts == [] and first.pending == len(last.facts) >= 2
+    assert [len(s.facts) for s in steps] == list(range(len(last.facts) + 1))
+    assert last.pending == 0 and last.notes

@@ -130,3 +130,18 @@ def test_cli_ask_about_a_story_that_is_not_there(
     assert "No story or article has the id 'zzz'" in result.output
     single = run("ask", "--story", "r1", "What happened?")
     assert single.exit_code == 1 and "a story needs at least 2 articles" in single.output
+
+
+def test_stories_tab_shows_coverage_as_it_is_judged(desk: Services) -> None:
+    from tests.test_coverage import scripted_judge
+
+    stories = StoriesHandler(
+        desk.store, desk.retriever.retrieve, 0.2, judge=lambda: scripted_judge([])
+    )
+    shown = list(stories.coverage(flood_story(desk)))
+    assert shown[0] == "_Reading the outlets' articles…_"
+    assert "What each outlet reports" in shown[1] and "usatoday.com" in shown[1]
+    assert "Where they agree" in shown[-1] and "pair(s) to go" not in shown[-1]
+    assert "[1] Yellowstone closes after record floods" in shown[-1]
+    (single,) = list(stories.coverage("r1"))
+    assert single.startswith("⚠️ 'r1' is a single article")

@@ -101,6 +101,7 @@ class Coverage:
     facts: list[ComparedFact]
     sources: list[TimelineSource]
     notes: list[str] = field(default_factory=list)
+    pending: int = 0  # pairs still being judged
 
     @property
     def agreed(self) -> list[ComparedFact]:
@@ -257,13 +258,15 @@ def require_outlets(opened: OpenStory) -> None:
     )
 
 
-def build_coverage(
+def coverage_steps(
     opened: OpenStory,
     passages_of: PassagesOf,
     judge: JudgePassage,
     limit: int = MAX_COMPARED,
-) -> Coverage:
-    """The coverage of a story of two outlets or more."""
+) -> Iterator[Coverage]:
+    """The coverage of a story of two outlets or more: first each outlet's report, with
+    the pairs still to judge as ``pending``, then again after each pair is judged (each
+    takes two judgements, so a reader sees the reports at once)."""
     require_outlets(opened)
     by_outlet, sources = read_outlets(opened, passages_of)
     story = opened.story
@@ -273,16 +276,34 @@ def build_coverage(
             "text, and coverage compares two outlets or more. Ingest the articles again."
         )
     reports = [outlet_report(outlet, found) for outlet, found in by_outlet.items()]
-    facts = [compare_pair(pair, judge) for pair in choose_pairs(candidate_pairs(by_outlet), limit)]
-    coverage = Coverage(story.headline, story.span, reports, facts, sources)
+    pairs = choose_pairs(candidate_pairs(by_outlet), limit)
+    facts: list[ComparedFact] = []
+    yield Coverage(story.headline, story.span, reports, [], sources, pending=len(pairs))
+    for done, pair in enumerate(pairs, start=1):
+        facts.append(compare_pair(pair, judge))
+        if done < len(pairs):
+            yield Coverage(
+                story.headline, story.span, reports, list(facts), sources, pending=len(pairs) - done
+            )
     unsettled = sum(f.reading == "NOT SETTLED" for f in facts)
-    coverage.notes.append(
+    note = (
         f"{len(facts)} pair(s) of sentences from different outlets compared by the "
         f"fact-check judge; {unsettled} not settled."
         if facts
         else "No two outlets' sentences share enough words to be compared."
     )
-    return coverage
+    yield Coverage(story.headline, story.span, reports, facts, sources, [note])
+
+
+def build_coverage(
+    opened: OpenStory,
+    passages_of: PassagesOf,
+    judge: JudgePassage,
+    limit: int = MAX_COMPARED,
+) -> Coverage:
+    """The whole coverage of a story, once every pair is judged."""
+    *_, last = coverage_steps(opened, passages_of, judge, limit)
+    return last
 
 
 def _quoted(sentence: OutletSentence) -> str:

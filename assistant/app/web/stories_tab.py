@@ -24,7 +24,7 @@ from assistant.stories.coverage import (
     Coverage,
     JudgePassage,
     OutletSentence,
-    build_coverage,
+    coverage_steps,
     require_outlets,
 )
 from assistant.stories.lookup import (
@@ -135,12 +135,11 @@ class StoriesHandler:
         try:
             opened = open_story(self.table, story_id)
             require_outlets(opened)
-            yield "_Comparing the outlets' sentences with the fact-check judge…_"
-            built = build_coverage(opened, self.store.article_passages, self.judge())
+            yield "_Reading the outlets' articles…_"
+            for step in coverage_steps(opened, self.store.article_passages, self.judge()):
+                yield coverage_markdown(step)
         except Exception as exc:
             yield _failure(exc)
-            return
-        yield coverage_markdown(built)
 
     def scope(self, story_id: str, filters: Filters) -> tuple[str, Filters]:
         """For the Ask tab: the story's headline, and the filters kept to its articles."""
@@ -202,13 +201,18 @@ def coverage_markdown(coverage: Coverage) -> str:
     for fact in coverage.agreed:
         lines.append(f"- **AGREE** {_quote(fact.pair.first)} — {_quote(fact.pair.second)}")
     lines += ["", f"#### Where they disagree ({len(coverage.disagreed)})"]
-    if not coverage.disagreed:
+    if not coverage.disagreed and not coverage.pending:
         lines.append("No conflict found among the sentences compared.")
     for fact in coverage.disagreed:
         figures = "; ".join(f"{kind}: {a} vs {b}" for kind, a, b in fact.pair.differ)
         lines.append(f"- **CONFLICTING** ({escape(figures)})")
         lines.append(f"    - {_quote(fact.pair.first)}")
         lines.append(f"    - {_quote(fact.pair.second)}")
+    if coverage.pending:
+        lines.append(
+            f"_Comparing the outlets' sentences with the fact-check judge: {coverage.pending} "
+            "pair(s) to go…_"
+        )
     lines += ["", *(escape(note) for note in coverage.notes), ""]
     lines += [f"{escape(source.cite())}  " for source in coverage.sources]
     return "\n".join(lines)
