@@ -146,9 +146,10 @@ def coverage(settings: Settings, story_id: str, pairs: int | None) -> None:
     from assistant.app.compose import build_services, start_chat
     from assistant.stories.coverage import (
         MAX_COMPARED,
-        build_coverage,
         comparison_judge,
-        coverage_lines,
+        comparison_lines,
+        coverage_steps,
+        report_lines,
         require_outlets,
     )
     from assistant.stories.lookup import open_story
@@ -163,12 +164,16 @@ def coverage(settings: Settings, story_id: str, pairs: int | None) -> None:
             chains = chat.current()
             judge = comparison_judge(chains.factcheck, chains.llm)
             started = time.perf_counter()
-            built = build_coverage(
+            steps = coverage_steps(
                 opened, services.store.article_passages, judge, pairs or MAX_COMPARED
             )
+            # The reports at once; the comparisons once every pair is judged.
+            for line in report_lines(next(steps)):
+                click.echo(line)
+            *_, built = steps
             elapsed = time.perf_counter() - started
         finally:
             chat.close()
-        for line in coverage_lines(built):
+        for line in comparison_lines(built):
             click.echo(line)
         click.echo(f"Judged by {chat.backend.label} in {elapsed:.1f} s")

@@ -317,6 +317,12 @@ def _figures_apart(pair: Pair) -> str:
 def coverage_lines(coverage: Coverage) -> Iterator[str]:
     """The coverage as plain text: each outlet's report, the agreements, the conflicts,
     then the sources."""
+    yield from report_lines(coverage)
+    yield from comparison_lines(coverage)
+
+
+def report_lines(coverage: Coverage) -> Iterator[str]:
+    """The heading and what each outlet reports."""
     yield f"Coverage: {coverage.headline} ({coverage.span}; {len(coverage.outlets)} outlets)"
     yield ""
     yield "What each outlet reports"
@@ -325,6 +331,10 @@ def coverage_lines(coverage: Coverage) -> Iterator[str]:
         for sentence in report.sentences:
             yield f"    - {sentence.text} [{sentence.source.number}]"
     yield ""
+
+
+def comparison_lines(coverage: Coverage) -> Iterator[str]:
+    """The agreements, the conflicts, then the sources."""
     yield f"Where they agree ({len(coverage.agreed)})"
     for fact in coverage.agreed:
         yield f"  AGREE  {_quoted(fact.pair.first)}"
