@@ -72,6 +72,8 @@ class Filters:
     until: date | None = None
     source: str | None = None
     as_of: date | None = None
+    # Only these articles (a story's, say): a follow-up question stays on them.
+    article_ids: tuple[str, ...] | None = None
 
     @property
     def last_day(self) -> date | None:
@@ -86,6 +88,8 @@ class Filters:
             clauses.append({"day": {"$lte": day_number(self.last_day)}})
         if self.source:
             clauses.append({"source": self.source})
+        if self.article_ids is not None:
+            clauses.append({"article_id": {"$in": list(self.article_ids)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -545,3 +545,14 @@ def eval_stories(settings: Settings, data: Path, ingest_sample: int, as_json: bo
         with tempfile.TemporaryDirectory() as work:
             results = evaluate_stories(services.store, data, ingest_sample, Path(work))
         click.echo(json.dumps(results, indent=2) if as_json else format_stories(results))
+
+
+@eval_group.command(name="coverage-pairs")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def eval_coverage_pairs(settings: Settings, as_json: bool) -> None:
+    """How the fact-check judge reads crafted pairs of outlets' figures, with the fact
+    check's thresholds and with the one lift coverage uses."""
+    from devtools.eval_coverage import run_coverage_pairs
+
+    run_coverage_pairs(settings, as_json)

@@ -138,7 +138,8 @@ def ask(url: str, question: str, timeout: float) -> str:
 
     client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
     try:
-        job = client.submit(question, "", "", "All sources", "", MODEL_ID, api_name="/chat")
+        # since, until, source, as of, model, story: the Ask tab's fields, left at defaults.
+        job = client.submit(question, "", "", "All sources", "", MODEL_ID, "", api_name="/chat")
         return str(job.result(timeout=timeout))
     finally:
         client.close()

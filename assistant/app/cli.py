@@ -121,6 +121,11 @@ def ingest(settings: Settings, sources: tuple[str, ...]) -> None:
     help="The chat model: a bundled one (qwen2.5-0.5b, the default, or qwen2.5-1.5b, "
     "slower and more thorough) or a model of Ollama or ASSISTANT_LLM_URL.",
 )
+@click.option(
+    "--story",
+    default="",
+    help="Ask about one story (its id, from `assistant stories`): only its articles are searched.",
+)
 @click.pass_obj
 def ask(
     settings: Settings,
@@ -130,6 +135,7 @@ def ask(
     source: str,
     as_of: str,
     model: str | None,
+    story: str,
 ) -> None:
     """Answer a question from the articles, streaming, then list the sources."""
     from assistant.app.compose import build_services, start_chat
@@ -142,6 +148,12 @@ def ask(
         settings = settings_for_model(settings, model)
         services = build_services(settings)
         ensure_ingested(services)
+        if story:
+            from assistant.stories.lookup import scoped, story_articles
+
+            opened = story_articles(services.store.stories.table, story)
+            filters = scoped(filters, opened)
+            click.echo(f"On the story: {opened.story.headline} ({opened.story.span})\n")
         chat = start_chat(settings, services)
         by_model = True
         try:
@@ -309,6 +321,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 main.add_command(newsdesk_cli.stories)
 main.add_command(newsdesk_cli.timeline)
 main.add_command(newsdesk_cli.brief)
+main.add_command(newsdesk_cli.coverage)
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,9 @@
-"""The news desk's commands: ``assistant stories``, ``timeline`` and ``brief``. Added to the
-``assistant`` group by :mod:`assistant.app.cli`."""
+"""The news desk's commands: ``assistant stories``, ``timeline``, ``brief`` and
+``coverage``. Added to the ``assistant`` group by :mod:`assistant.app.cli`."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -128,3 +129,51 @@ def brief(settings: Settings, as_of: str, days: int, limit: int, markdown: Path 
         if markdown is not None:
             markdown.write_text(briefing_markdown(built), encoding="utf-8")
             click.echo(f"\nSaved: {markdown}")
+
+
+@click.command()
+@click.argument("story_id")
+@click.option(
+    "--pairs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Pairs of sentences from different outlets put to the judge (default 6).",
+)
+@click.pass_obj
+def coverage(settings: Settings, story_id: str, pairs: int | None) -> None:
+    """How the outlets of a story (its id, or an article's) cover it: what each reports,
+    where they agree, and where they conflict, with both quotes."""
+    from assistant.app.compose import build_services, start_chat
+    from assistant.stories.coverage import (
+        MAX_COMPARED,
+        comparison_judge,
+        comparison_lines,
+        coverage_steps,
+        report_lines,
+        require_outlets,
+    )
+    from assistant.stories.lookup import open_story
+
+    with friendly_errors():
+        services = build_services(settings)
+        ensure_ingested(services)
+        opened = open_story(services.store.stories.table, story_id)
+        require_outlets(opened)  # before the model is started
+        chat = start_chat(settings, services)
+        try:
+            chains = chat.current()
+            judge = comparison_judge(chains.factcheck, chains.llm)
+            started = time.perf_counter()
+            steps = coverage_steps(
+                opened, services.store.article_passages, judge, pairs or MAX_COMPARED
+            )
+            # The reports at once; the comparisons once every pair is judged.
+            for line in report_lines(next(steps)):
+                click.echo(line)
+            *_, built = steps
+            elapsed = time.perf_counter() - started
+        finally:
+            chat.close()
+        for line in comparison_lines(built):
+            click.echo(line)
+        click.echo(f"Judged by {chat.backend.label} in {elapsed:.1f} s")

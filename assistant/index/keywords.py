@@ -99,9 +99,10 @@ class KeywordIndex:
         since_day: int | None = None,
         until_day: int | None = None,
         source: str | None = None,
+        article_ids: Sequence[str] | None = None,
     ) -> list[KeywordHit]:
         terms = query_terms(text)
-        if not terms:
+        if not terms or (article_ids is not None and not article_ids):
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         sql = (
@@ -118,6 +119,9 @@ class KeywordIndex:
         if source:
             sql += " AND source = ?"
             args.append(source)
+        if article_ids is not None:
+            sql += f" AND article_id IN ({','.join('?' * len(article_ids))})"
+            args.extend(article_ids)
         sql += f" ORDER BY bm25(chunks, 1.0, {TITLE_WEIGHT}) LIMIT ?"
         args.append(k)
         with self._lock:

@@ -141,9 +141,10 @@ class ArticleStore:
         since_day: int | None = None,
         until_day: int | None = None,
         source: str | None = None,
+        article_ids: Sequence[str] | None = None,
     ) -> list[KeywordHit]:
         """Chunks by BM25 over their words, best first."""
-        return self.keywords.search(text, k, since_day, until_day, source)
+        return self.keywords.search(text, k, since_day, until_day, source, article_ids)
 
     def passages_by_id(
         self, chunk_ids: Sequence[str], query_vector: Sequence[float]

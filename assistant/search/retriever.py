@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -101,8 +101,8 @@ class Retriever:
                 # the week are in the pool even when older ones match the words better.
                 since = timeframe.since or reference - timedelta(days=_RECENT_DAYS)
                 until = min(timeframe.until or reference, filters.last_day or date.max)
-                window = Filters(
-                    since=max(since, filters.since or since), until=until, source=filters.source
+                window = replace(
+                    filters, since=max(since, filters.since or since), until=until, as_of=None
                 )
                 self._add_keyword(pool, question, vector, window, "keyword-window")
         # Without an "as of" date or words about time, no date is preferred. The single
@@ -119,7 +119,7 @@ class Retriever:
     def _add_dense(self, pool: dict[str, Candidate], vector: list[float], filters: Filters) -> None:
         # Chroma answers an unfiltered query from its HNSW index in milliseconds but a
         # filtered one by scanning; the "as of" limit is applied here to a deeper list.
-        where = Filters(since=filters.since, until=filters.until, source=filters.source).where()
+        where = replace(filters, as_of=None).where()
         last = filters.last_day.isoformat() if filters.last_day else None
         found = self.store.search(vector, self.candidates * 2, where)
         found = [p for p in found if last is None or (p.published and p.published <= last)]
@@ -141,6 +141,7 @@ class Retriever:
             since_day=day_number(filters.since) if filters.since else None,
             until_day=day_number(last) if last else None,
             source=filters.source,
+            article_ids=filters.article_ids,
         )
         missing = [h.chunk_id for h in hits if h.chunk_id not in pool]
         for passage in self.store.passages_by_id(missing, vector):

@@ -4,7 +4,7 @@ there is nothing to show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.errors import AssistantError
 from assistant.stories.grouping import MIN_STORY_ARTICLES
@@ -78,3 +78,16 @@ def open_story(table: StoryTable, wanted: str) -> OpenStory:
             "the corpus reports this one."
         )
     return OpenStory(story, table.story_members(story.id))
+
+
+def story_articles(table: StoryTable, wanted: str) -> OpenStory:
+    """The story a question is asked about (by its id or an article's), whose articles,
+    syndicated copies included, are the only ones retrieval may use."""
+    if not wanted.strip():
+        raise AssistantError("Name a story: its id, from `assistant stories` or the Stories tab.")
+    return open_story(table, wanted)
+
+
+def scoped(filters: Filters, opened: OpenStory) -> Filters:
+    """The filters, narrowed to the story's articles."""
+    return replace(filters, article_ids=tuple(m.article_id for m in opened.members))

@@ -50,12 +50,15 @@ class ChatHandler:
         qa: Callable[[], QAChain],
         backend_label: Callable[[], str],
         models: ModelChoice | None = None,
+        story_scope: Callable[[str, Filters], tuple[str, Filters]] | None = None,
     ) -> None:
         # Callables, so the handler always uses the current chain (a restarted server
         # brings a new one).
         self.qa = qa
         self.backend_label = backend_label
         self.models = models
+        # (story id, filters) to (its headline, the filters kept to its articles).
+        self.story_scope = story_scope
 
     def _chosen(self, model: str | None) -> tuple[Callable[[], QAChain], Callable[[], str]]:
         if self.models is None or not model:
@@ -84,6 +87,7 @@ class ChatHandler:
         source: str = ALL_SOURCES,
         as_of: str = "",
         model: str | None = None,
+        story: str = "",
     ) -> Iterator[str]:
         """Yield the growing answer, then the answer with its sources under it."""
         if not message or not message.strip():
@@ -92,6 +96,10 @@ class ChatHandler:
         text = ""
         try:
             filters = parse_filters(since, until, source, as_of)
+            on_story = ""
+            if story and story.strip() and self.story_scope is not None:
+                headline, filters = self.story_scope(story.strip(), filters)
+                on_story = f"_On the story: {escape(headline)}_"
             if model and self.models is not None and not self.models.ready(model):
                 yield f"_Starting {escape(model)}; the first answer takes longer…_"
             _, backend_label = self._chosen(model)
@@ -107,7 +115,7 @@ class ChatHandler:
                         if event.by_model
                         else "_Picked from the passages; no model was asked_"
                     )
-                    parts = (format_answer(event), format_sources(event), footer)
+                    parts = (format_answer(event), format_sources(event), on_story, footer)
                     yield "\n\n".join(x for x in parts if x)
         except AssistantError as exc:
             yield "\n\n".join(x for x in (escape(text), f"⚠️ {escape(str(exc))}") if x)

@@ -58,6 +58,14 @@ def build_ui(
                 source = gr.Dropdown(
                     choices=[ALL_SOURCES, *sources()], value=ALL_SOURCES, label="Source"
                 )
+            # Set by the Stories tab's "Ask about this story": questions then search only
+            # that story's articles, follow-ups included, until the field is cleared.
+            story = gr.Textbox(
+                label="Story",
+                placeholder="a story id: questions search only its articles",
+                elem_id="ask-story",
+                visible=stories is not None,
+            )
             # The browser session's token for its kept conversations (see web/history).
             session = gr.State()
             chat = gr.ChatInterface(
@@ -75,7 +83,8 @@ def build_ui(
                     until,
                     source,
                     as_of,
-                    *([model] if model else []),
+                    model or gr.State(None),
+                    story,
                 ],
                 api_name="chat",
             )
@@ -128,7 +137,7 @@ def build_ui(
                     api_name="check",
                 )
         if stories is not None:
-            stories_tab(stories, sources, demo)
+            stories_tab(stories, sources, demo, story)
         if corpus is not None:
             with gr.Tab("Articles"):
                 uploads = gr.File(

@@ -146,6 +146,7 @@ def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None 
     from assistant.app.web.tools import CorpusHandler, FactCheckHandler, SummaryHandler
     from assistant.config import feeds_file
     from assistant.ingest.feed_watch import FeedList, FeedWatcher
+    from assistant.stories.coverage import comparison_judge
 
     settings = services.settings
 
@@ -159,7 +160,13 @@ def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None 
     def sources() -> list[str]:
         return sorted({a.source for a in services.store.list_articles() if a.source})
 
-    handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models)
+    stories = StoriesHandler(
+        services.store,
+        services.retriever.retrieve,
+        settings.min_relevance,
+        lambda: comparison_judge(chat.current().factcheck, chat.current().llm),
+    )
+    handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models, stories.scope)
     summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
     factchecks = FactCheckHandler(lambda: chat.current().factcheck)
     corpus = CorpusHandler(services.store, settings.corpus_dir, settings.max_file_mb)
@@ -172,7 +179,6 @@ def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None 
         settings.feed_minutes,
         settings.max_file_mb,
     )
-    stories = StoriesHandler(services.store, services.retriever.retrieve, settings.min_relevance)
     demo = build_ui(
         handler,
         header,
