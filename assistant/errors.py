@@ -43,3 +43,7 @@ class StoreUnavailableError(AssistantError):
 
 class StoreBusyError(AssistantError):
     """Another process is changing the store and did not finish in time."""
+
+
+class EmbeddingsUnavailableError(AssistantError):
+    """The embeddings server (ASSISTANT_EMBEDDINGS_URL) is down, slow or refuses."""
