@@ -70,10 +70,27 @@ class KeywordIndex:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, hash TEXT)"
         )
+        # Where each chunk sits in the FTS table: FTS5 cannot index its UNINDEXED columns,
+        # and finding a chunk or an article by scanning them costs O(chunks) per lookup.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS chunk_rows "
+            "(chunk_id TEXT PRIMARY KEY, article_id TEXT, fts_row INTEGER)"
+        )
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS chunk_rows_by_article ON chunk_rows (article_id)"
+        )
 
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def consistent(self) -> bool:
+        """Whether every indexed chunk can be found by id (an index of an older layout
+        cannot, and is rebuilt)."""
+        with self._lock:
+            fts = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            mapped = self._db.execute("SELECT count(*) FROM chunk_rows").fetchone()[0]
+        return bool(fts == mapped)
 
     def add(self, rows: Iterable[tuple[str, str, str, str, int | None, str]]) -> None:
         """Rows of (chunk_id, article_id, title, text, day, source); replaces same ids."""
@@ -90,12 +107,22 @@ class KeywordIndex:
         with self._lock:
             self._db.execute("BEGIN")
             self._delete(article_ids)
-            self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(r[0],) for r in rows])
             self._db.executemany(
-                "INSERT INTO chunks (chunk_id, article_id, title, text, day, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
+                "DELETE FROM chunks WHERE rowid IN "
+                "(SELECT fts_row FROM chunk_rows WHERE chunk_id = ?)",
+                [(r[0],) for r in rows],
             )
+            for row in rows:
+                cursor = self._db.execute(
+                    "INSERT INTO chunks (chunk_id, article_id, title, text, day, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO chunk_rows (chunk_id, article_id, fts_row) "
+                    "VALUES (?, ?, ?)",
+                    (row[0], row[1], cursor.lastrowid),
+                )
             self._db.executemany(
                 "INSERT OR IGNORE INTO articles (article_id, hash) VALUES (?, '')",
                 [(aid,) for aid in {r[1] for r in rows}],
@@ -110,7 +137,12 @@ class KeywordIndex:
         for start in range(0, len(article_ids), 500):
             batch = list(article_ids[start : start + 500])
             marks = ",".join("?" * len(batch))
-            self._db.execute(f"DELETE FROM chunks WHERE article_id IN ({marks})", batch)
+            self._db.execute(
+                "DELETE FROM chunks WHERE rowid IN (SELECT fts_row FROM chunk_rows "
+                f"WHERE article_id IN ({marks}))",
+                batch,
+            )
+            self._db.execute(f"DELETE FROM chunk_rows WHERE article_id IN ({marks})", batch)
             self._db.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", batch)
 
     def delete_articles(self, article_ids: Sequence[str]) -> None:
@@ -132,6 +164,7 @@ class KeywordIndex:
         with self._lock:
             self._db.execute("BEGIN")
             self._db.execute("DELETE FROM chunks")
+            self._db.execute("DELETE FROM chunk_rows")
             self._db.execute("DELETE FROM articles")
             self._db.execute("COMMIT")
 

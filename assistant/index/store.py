@@ -114,7 +114,7 @@ class ArticleStore:
         self.articles_caught_up = 0  # articles read again because another process changed them
         self._seen_token = self.catalog.change_token()
         self._checked_at = time.monotonic()
-        if self.vectors.count() and not self.keywords.versions():
+        if self.vectors.count() and not (self.keywords.versions() and self.keywords.consistent()):
             self._rebuild_keywords()  # a new replica, or an index of an older layout
         else:
             self.catch_up(force=True)
