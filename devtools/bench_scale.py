@@ -131,6 +131,21 @@ def _copy(record: dict[str, Any], copy: int) -> dict[str, Any]:
     return shifted
 
 
+def _write_step(folder: Path, records: Iterator[dict[str, Any]]) -> None:
+    """Records as JSON Lines files of 1,000 records, each well under ASSISTANT_MAX_FILE_MB."""
+    folder.mkdir()
+    out = None
+    for n, record in enumerate(records):
+        if n % 1000 == 0:
+            if out is not None:
+                out.close()
+            out = (folder / f"part-{n // 1000:04}.jsonl").open("w", encoding="utf-8")
+        assert out is not None
+        out.write(json.dumps(record) + "\n")
+    if out is not None:
+        out.close()
+
+
 def _disk_mb(*paths: Path) -> float:
     total = 0
     for path in paths:
@@ -274,16 +289,16 @@ def run_scale(
         written = 0
         try:
             for size in sorted(sizes):
-                step = corpus_dir / f"upto-{size}.jsonl"
-                with step.open("w", encoding="utf-8") as out:
-                    for record in synthetic_records(
-                        data / "corpus.jsonl", per_article, written, size
-                    ):
-                        out.write(json.dumps(record) + "\n")
+                step = corpus_dir / f"upto-{size}"
+                _write_step(
+                    step, synthetic_records(data / "corpus.jsonl", per_article, written, size)
+                )
                 _say(f"[{backend}] ingesting up to {size} chunks")
                 started = time.perf_counter()
                 report = ingest_paths(store, [step], settings.max_file_mb)
                 ingest_seconds = time.perf_counter() - started
+                if report.problems:
+                    raise click.ClickException(f"{step}: {report.problems[0]}")
                 written = size
                 started = time.perf_counter()
                 noop = ingest_paths(store, [corpus_dir], settings.max_file_mb)

@@ -90,6 +90,7 @@ def test_bench_scale_reports_every_figure(settings: Settings, tmp_path: Path) ->
     ]
     for row in rows:
         assert row["vector_misses"] == 0  # every copy reused a real vector
+        assert row["ingest_chunks_per_s"] > 0  # each size step ingested new chunks
         assert row["articles"] * (source_chunks // 6) == row["chunks"]
         assert 0 < row["as_of"]["p50_ms"] <= row["as_of"]["p95_ms"]
         assert 0 <= row["no_as_of"]["keyword_share"] < 1
