@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="URL of a Chroma server (e.g. http://127.0.0.1:8000); when set, the "
         "store lives there instead of in the vectorstore folder.",
     )
+    chroma_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds to wait for the Chroma server (ASSISTANT_CHROMA_URL) to answer "
+        "one request before giving up with a message.",
+    )
     collection: str = Field("articles", description="Name of the Chroma collection.")
     feeds: Path | None = Field(
         None,

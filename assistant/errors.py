@@ -35,3 +35,15 @@ class ModelUnavailableError(AssistantError):
 
 class ModelAssetError(ConfigError):
     """A bundled model file is missing or does not match its published hash."""
+
+
+class StoreUnavailableError(AssistantError):
+    """The Chroma server holding the store is down, unreachable or too slow."""
+
+
+class StoreBusyError(AssistantError):
+    """Another process is changing the store and did not finish in time."""
+
+
+class EmbeddingsUnavailableError(AssistantError):
+    """The embeddings server (ASSISTANT_EMBEDDINGS_URL) is down, slow or refuses."""

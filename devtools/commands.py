@@ -442,16 +442,103 @@ def eval_summaries(
     type=click.IntRange(min=0),
     help="Also ingest this many corpus articles as saved web pages and as plain text.",
 )
+@click.option("--scale", is_flag=True, help="Measure retrieval cost against corpus size.")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --scale: the news-qa data folder (corpus.jsonl, questions.jsonl).",
+)
+@click.option(
+    "--sizes",
+    default="25000,100000,250000",
+    show_default=True,
+    help="With --scale: corpus sizes in chunks, comma-separated.",
+)
+@click.option(
+    "--backends",
+    default="folder,server",
+    show_default=True,
+    help="With --scale: 'folder' (embedded), 'server' (chroma run), or both.",
+)
+@click.option(
+    "--questions", default=60, show_default=True, type=int, help="With --scale: questions asked."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --scale: folder of scale.json and scale.png (default: the cache's bench-results).",
+)
+@click.option(
+    "--real-articles",
+    default=40,
+    show_default=True,
+    type=int,
+    help="With --scale: articles ingested with real embedding for the ingest rate (0: none).",
+)
 @click.pass_obj
 def bench(
-    settings: Settings, corpus: Path | None, as_json: bool, skip_model: bool, html_pages: int
+    settings: Settings,
+    corpus: Path | None,
+    as_json: bool,
+    skip_model: bool,
+    html_pages: int,
+    scale: bool,
+    data: Path | None,
+    sizes: str,
+    backends: str,
+    questions: int,
+    output: Path | None,
+    real_articles: int,
 ) -> None:
     """Measure ingestion, retrieval and model latency on this machine."""
     from devtools.bench import run_bench
 
+    if scale:
+        _bench_scale(settings, data, sizes, backends, questions, output, real_articles)
+        return
     with friendly_errors():
         run_bench(
             settings, corpus, as_json=as_json, with_model=not skip_model, html_pages=html_pages
+        )
+
+
+def _bench_scale(
+    settings: Settings,
+    data: Path | None,
+    sizes: str,
+    backends: str,
+    questions: int,
+    output: Path | None,
+    real_articles: int,
+) -> None:
+    from devtools.bench_scale import bench_scale
+    from devtools.eval_retrieval import eval_store_folder
+
+    if data is None:
+        raise click.UsageError("--scale needs --data (the news-qa data folder).")
+    source = eval_store_folder(settings.cache_dir, data)
+    if not (source / "chroma.sqlite3").exists():
+        raise click.UsageError(
+            f"{source} holds no store of {data}: run `assistant eval retrieval --data {data}` "
+            "once to build it (its vectors are reused)."
+        )
+    try:
+        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError as exc:
+        raise click.UsageError(f"--sizes must be numbers separated by commas: {sizes}") from exc
+    chosen = [b.strip() for b in backends.split(",") if b.strip()]
+    if not chosen or not set(chosen) <= {"folder", "server"}:
+        raise click.UsageError("--backends takes 'folder', 'server' or both.")
+    with friendly_errors():
+        bench_scale(
+            settings,
+            data,
+            source,
+            size_list,
+            chosen,
+            questions,
+            output or settings.cache_dir / "bench-results",
+            real_articles,
         )
 
 

@@ -4,6 +4,7 @@ Chroma run in temporary folders."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from assistant.app.compose import ChatRuntime, Services, build_services, start_c
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.ingest.sync import ingest_paths
 from assistant.tokens import install_offline_encoding
+from devtools.chroma_server import ChromaServer
 
 SEED_DIR = PROJECT_ROOT / "seeds"
 
@@ -37,6 +39,26 @@ def settings(tmp_path: Path, cache_dir: Path) -> Settings:
         llm_url=None,
         chroma_url=None,
         embeddings_url=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A real Chroma server (``chroma run``) on a free loopback port, for the session."""
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["folder", "server"])
+def store_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The settings of a store in an embedded folder, then on the Chroma server (a
+    collection of its own per test)."""
+    if request.param == "folder":
+        return settings
+    server: ChromaServer = request.getfixturevalue("chroma_server")
+    return settings.model_copy(
+        update={"chroma_url": server.url, "collection": f"t{uuid.uuid4().hex[:12]}"}
     )
 
 

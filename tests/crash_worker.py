@@ -1,5 +1,6 @@
-"""Run by test_crash_safety in a subprocess: ingest a folder into a store and print the
-store's full state as JSON for the test to check.
+"""Run by test_crash_safety in a subprocess: ingest a folder into a store (a folder, or a
+collection on a Chroma server) and print the store's full state as JSON for the test to
+check.
 
 The embeddings are a fast hash, not the model: what is under test is the store's writes
 (Chroma, catalog, keyword index) being cut at chosen points, and a cheap embedding keeps
@@ -80,11 +81,13 @@ class CountedWrites:
         return write
 
 
-def open_test_store(store_dir: Path, cache_dir: Path) -> ArticleStore:
+def open_test_store(
+    store_dir: Path, cache_dir: Path, chroma_url: str | None = None, name: str = "articles"
+) -> ArticleStore:
     install_offline_encoding(cache_dir)
-    client = open_client(store_dir, None)
-    keywords = KeywordIndex(keyword_index_path(store_dir, None, cache_dir, "articles"))
-    store = ArticleStore(client, HashEmbeddings(), "hash-16", Chunker(120, 10), keywords)
+    client = open_client(store_dir, chroma_url)
+    keywords = KeywordIndex(keyword_index_path(store_dir, chroma_url, cache_dir, name))
+    store = ArticleStore(client, HashEmbeddings(), "hash-16", Chunker(120, 10), keywords, name=name)
     store.embed_batch = 4  # many small write steps: many places for a kill to land
     return store
 
@@ -124,7 +127,9 @@ def main() -> None:
     ``go N`` on stdin, run one more sync that stops before its N-th write (the one the test
     kills). A sync with fewer writes than N ends and prints the state and its write count."""
     store_dir, cache_dir, corpus = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    store = open_test_store(store_dir, cache_dir)
+    # On a Chroma server: its URL and a collection name follow.
+    chroma_url, name = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else (None, "articles")
+    store = open_test_store(store_dir, cache_dir, chroma_url, name)
     keywords_path = store.keywords.path
     counter = count_writes(store)
 

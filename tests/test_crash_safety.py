@@ -6,7 +6,8 @@ there and says so, so the kill cannot land before or after the sync on a slow or
 machine), runs an ingest to completion and checks
 the store against the corpus: every article ready with exactly its chunks, no orphan or
 duplicate chunks, the keyword index holding the same chunks as Chroma, and the articles
-untouched by the round still stored as they were (not even re-embedded).
+untouched by the round still stored as they were (not even re-embedded). It runs on a store
+in an embedded folder and on a Chroma server.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from assistant.ingest.readers.files import load_paths
+from devtools.chroma_server import ChromaServer
 from tests.conftest import PROJECT_ROOT
 
 ROUNDS = 20
+# On a Chroma server the same writes go over HTTP; fewer rounds keep the suite short.
+SERVER_ROUNDS = 5
 # The writes of a sync in each kind of round (the worker prints each sync's count): the
 # first stores 300 new articles; each later one replaces 10, adds 11 and deletes 2.
 FIRST_SYNC_WRITES = 377
@@ -64,9 +70,11 @@ def _write_wire(path: Path, f: int, version: int) -> None:
     path.write_text("\n".join(json.dumps(rec) for rec in records) + "\n")
 
 
-def _start_worker(store: Path, cache: Path, corpus: Path) -> subprocess.Popen[str]:
+def _start_worker(
+    store: Path, cache: Path, corpus: Path, server: list[str]
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_worker", str(store), str(cache), str(corpus)],
+        [sys.executable, "-m", "tests.crash_worker", str(store), str(cache), str(corpus), *server],
         cwd=PROJECT_ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -103,19 +111,26 @@ def _check_consistent(state: dict[str, Any], expected: dict[str, str]) -> None:
     assert stored == expected
 
 
-def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache_dir: Path) -> None:
+@pytest.mark.parametrize(("backend", "rounds"), [("folder", ROUNDS), ("server", SERVER_ROUNDS)])
+def test_sigkill_at_random_points_then_rerun_is_consistent(
+    tmp_path: Path, cache_dir: Path, request: pytest.FixtureRequest, backend: str, rounds: int
+) -> None:
     rng = random.Random(20240325)
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     corpus.mkdir()
+    server: list[str] = []
+    if backend == "server":
+        chroma: ChromaServer = request.getfixturevalue("chroma_server")
+        server = [chroma.url, f"crash{tmp_path.name[-20:].replace('_', '')}"]
     # Each worker process recovers and checks in, then runs the next sync, which is killed:
     # one process start per round, and every kill is followed by a fresh process.
-    worker = _start_worker(store, cache_dir, corpus)
+    worker = _start_worker(store, cache_dir, corpus, server)
     previous = _state_after_recovery(worker)
     before: dict[str, str] = {}
     killed_mid_sync = 0
     kill_points: list[int] = []
     try:
-        for round_no in range(ROUNDS):
+        for round_no in range(rounds):
             _write_corpus(corpus, round_no, rng)
             after = {a.id: a.content_hash for a in load_paths([corpus], 10_000_000).articles}
             assert worker.stdin is not None and worker.stdout is not None
@@ -131,7 +146,7 @@ def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache
             killed_mid_sync += not rest.strip()  # nothing printed after the pause
             kill_points.append(stop_at)
 
-            worker = _start_worker(store, cache_dir, corpus)
+            worker = _start_worker(store, cache_dir, corpus, server)
             state = _state_after_recovery(worker)
             _check_consistent(state, after)
             # What the round did not touch is still there, with the very same chunks.
@@ -144,5 +159,5 @@ def test_sigkill_at_random_points_then_rerun_is_consistent(tmp_path: Path, cache
     finally:
         worker.kill()
         worker.communicate(timeout=30)
-    assert killed_mid_sync == ROUNDS  # every kill landed inside a sync
-    assert len(set(kill_points)) > ROUNDS // 2, kill_points  # at many different writes
+    assert killed_mid_sync == rounds  # every kill landed inside a sync
+    assert len(set(kill_points)) > rounds // 2, kill_points  # at many different writes

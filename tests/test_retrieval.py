@@ -85,8 +85,9 @@ def write(path: Path, records: list[dict[str, str]]) -> None:
 
 
 @pytest.fixture
-def news(settings: Settings, tmp_path: Path) -> Services:
-    services = build_services(settings)
+def news(store_settings: Settings, tmp_path: Path) -> Services:
+    """The news below in a store in an embedded folder, then on a Chroma server."""
+    services = build_services(store_settings)
     feed = tmp_path / "news.jsonl"
     stories = [
         (
@@ -143,10 +144,12 @@ def news(settings: Settings, tmp_path: Path) -> Services:
     return services
 
 
-def test_keyword_index_follows_ingest_and_rebuilds(news: Services, settings: Settings) -> None:
+def test_keyword_index_follows_ingest_and_rebuilds(
+    news: Services, store_settings: Settings
+) -> None:
     assert news.store.keywords.count() == news.store.count_chunks()
     news.store.keywords.clear()
-    rebuilt = build_services(settings)  # reopening notices the index is out of step
+    rebuilt = build_services(store_settings)  # reopening notices the index is out of step
     assert rebuilt.store.keywords.count() == rebuilt.store.count_chunks()
 
 

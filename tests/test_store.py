@@ -20,8 +20,9 @@ from tests.conftest import SEED_DIR
 
 
 @pytest.fixture
-def services(settings: Settings) -> Services:
-    return build_services(settings)
+def services(store_settings: Settings) -> Services:
+    """A store in an embedded folder, then on a Chroma server: every test here runs on both."""
+    return build_services(store_settings)
 
 
 def write_jsonl(path: Path, records: list[dict[str, str]]) -> None:
@@ -133,13 +134,18 @@ def test_date_and_source_filters(services: Services, tmp_path: Path) -> None:
     assert {p.article_id for p in window} == {"art2"}
 
 
-def test_store_refuses_vectors_of_another_model(services: Services, settings: Settings) -> None:
-    client = open_client(settings.vectorstore_dir, None)
-    with pytest.raises(ConfigError, match="ASSISTANT_VECTORSTORE_DIR"):
+def test_store_refuses_vectors_of_another_model(
+    services: Services, store_settings: Settings
+) -> None:
+    ingest_paths(services.store, [SEED_DIR], 50)
+    client = open_client(store_settings.vectorstore_dir, store_settings.chroma_url)
+    with pytest.raises(ConfigError, match=r"ASSISTANT_VECTORSTORE_DIR.*ASSISTANT_COLLECTION"):
         ArticleStore(
             client,
             services.embeddings,
             "another-model",
             services.store.chunker,
             services.store.keywords,
+            name=store_settings.collection,
         )
+    assert services.store.count_articles() == 1  # nothing stored was touched

@@ -62,6 +62,7 @@ def build_services(settings: Settings) -> Services:
         embedding_model_id(settings),
         chunker,
         name=settings.collection,
+        chroma_timeout=settings.chroma_timeout,
     )
     retriever = Retriever(store, embeddings, settings.top_k)
     return Services(settings, embeddings, store, retriever, prompts)

@@ -8,6 +8,7 @@ collection (rather than a table beside it) keeps the store whole on a Chroma ser
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,31 @@ class ArticleInfo:
 
 class Catalog:
     def __init__(self, client: Any, name: str) -> None:
-        self.collection = client.get_or_create_collection(
-            f"{name}-catalog", embedding_function=None
-        )
+        self.client = client
+        self.name = f"{name}-catalog"
+        self.collection = client.get_or_create_collection(self.name, embedding_function=None)
+
+    # ---- the change token: how replicas notice that another one changed the store ----
+
+    def change_token(self) -> str:
+        """A value that changes whenever an article is made ready or removed; one cheap
+        read of the collection's metadata."""
+        metadata = self.client.get_collection(self.name, embedding_function=None).metadata
+        return str((metadata or {}).get("changed", ""))
+
+    def new_change_token(self) -> tuple[str, str]:
+        """Record a change; (the token before, the new one)."""
+        current = self.client.get_collection(self.name, embedding_function=None)
+        before = dict(current.metadata or {})
+        token = uuid.uuid4().hex
+        current.modify(metadata={**before, "changed": token})
+        return str(before.get("changed", "")), token
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """Article id -> (state, content hash) of every entry."""
+        return {
+            i: (str(m.get("state", "")), str(m.get("hash", ""))) for i, m in self.entries().items()
+        }
 
     def count(self) -> int:
         return int(self.collection.count())

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import SecretStr
 
 from assistant.config import Settings
 from assistant.errors import ConfigError
@@ -117,15 +116,13 @@ class BundledMiniLM(Embeddings):
 def make_embeddings(settings: Settings) -> Embeddings:
     """The configured embedding model; the bundled one unless a server URL is set."""
     if settings.embeddings_url:
-        from langchain_openai import OpenAIEmbeddings
+        from assistant.index.remote_embeddings import RemoteEmbeddings
 
-        return OpenAIEmbeddings(
-            openai_api_base=settings.embeddings_url,
-            openai_api_key=SecretStr(settings.llm_api_key),
-            model=settings.embeddings_model,
-            # The length check downloads a tiktoken file per model name; servers chunk-check.
-            check_embedding_ctx_length=False,
-            request_timeout=settings.request_timeout,
+        return RemoteEmbeddings(
+            settings.embeddings_url,
+            settings.embeddings_model,
+            settings.llm_api_key,
+            settings.request_timeout,
         )
     return BundledMiniLM(prepare_minilm_folder(settings.cache_dir))
 

@@ -13,6 +13,7 @@ import chromadb
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.index.chroma_server import connect
 from assistant.text import day_number
 from assistant.types import Article, Chunk, Passage
 
@@ -20,20 +21,12 @@ _DELETE_BATCH = 500
 _READ_PAGE = 5000
 
 
-def open_client(vectorstore_dir: Path, chroma_url: str | None) -> Any:
+def open_client(vectorstore_dir: Path, chroma_url: str | None, timeout: float = 30.0) -> Any:
     """A Chroma client: a server when a URL is given, else a folder on disk."""
-    settings = chromadb.Settings(anonymized_telemetry=False)
     if chroma_url:
-        from urllib.parse import urlparse
-
-        url = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=settings,
-        )
+        return connect(chroma_url, timeout)
     vectorstore_dir.mkdir(parents=True, exist_ok=True)
+    settings = chromadb.Settings(anonymized_telemetry=False)
     return chromadb.PersistentClient(path=str(vectorstore_dir), settings=settings)
 
 
@@ -67,8 +60,9 @@ class ChunkVectors:
         if stored_model != embedding_model_id:
             raise ConfigError(
                 f"The store's vectors were made with '{stored_model}', not with "
-                f"'{embedding_model_id}'. Point ASSISTANT_VECTORSTORE_DIR at a new folder "
-                "(or use another ASSISTANT_COLLECTION) and ingest again."
+                f"'{embedding_model_id}'. Point ASSISTANT_VECTORSTORE_DIR at a new folder, or "
+                "use another ASSISTANT_COLLECTION (on ASSISTANT_CHROMA_URL's server), and "
+                "ingest again: the stored vectors are left as they are."
             )
 
     def count(self) -> int:
@@ -159,6 +153,18 @@ class ChunkVectors:
             ):
                 yield cid, doc or "", dict(meta or {})
             offset += _READ_PAGE
+
+    def chunks_of(self, article_ids: Sequence[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every chunk of these articles."""
+        if not article_ids:
+            return
+        got = self.collection.get(
+            where={"article_id": {"$in": list(article_ids)}}, include=["documents", "metadatas"]
+        )
+        for cid, doc, meta in zip(
+            got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+        ):
+            yield cid, doc or "", dict(meta or {})
 
     def upsert(
         self,

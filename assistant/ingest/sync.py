@@ -107,7 +107,7 @@ def sync(
     under a root is gone are removed. Articles of a file that had a problem are kept,
     so a file that became unreadable never costs what was stored from it.
     """
-    with store.lock:
+    with store.writing():
         return _Sync(store).run(loaded, [r.resolve() for r in roots], progress, cancel)
 
 
@@ -213,7 +213,7 @@ class _Sync:
     def _put_catalog(
         self, articles: Sequence[Article], state: str, chunk_counts: dict[str, int]
     ) -> None:
-        self.store.catalog.put(
+        self.store.put_catalog(
             [a.id for a in articles],
             [a.title for a in articles],
             [self._catalog_metadata(a, state, chunk_counts.get(a.id, 0)) for a in articles],

@@ -1,0 +1,53 @@
+"""End to end on a Chroma server: the same question as ``test_e2e``, answered by the real
+embedded model (the session's server, not a second one) over a store on a real
+``chroma run`` server, cites the seed article."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.attribution import split_cited
+from assistant.app.compose import ChatRuntime, Services, build_chains, build_services
+from assistant.config import Settings
+from assistant.ingest.sync import ingest_paths
+from assistant.types import Answer
+from devtools.chroma_server import ChromaServer
+from tests.test_e2e import OTHER_ARTICLES, SEED_PUBLISHED, seed_article, write_corpus
+
+pytestmark = pytest.mark.e2e
+
+
+def test_answer_over_a_store_on_the_chroma_server(
+    seed_runtime: tuple[Services, ChatRuntime],
+    chroma_server: ChromaServer,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    _, chat = seed_runtime
+    on_server = settings.model_copy(
+        update={"chroma_url": chroma_server.url, "collection": f"e2e{uuid.uuid4().hex[:8]}"}
+    )
+    services = build_services(on_server)
+    corpus = write_corpus(tmp_path / "corpus")
+    ingest_paths(services.store, [corpus], on_server.max_file_mb)
+    assert services.store.count_articles() == 1 + len(OTHER_ARTICLES)
+    chains = build_chains(chat.chains.llm, on_server, services)
+
+    events = list(chains.qa.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    naming = [
+        numbers
+        for text, numbers, _ in split_cited(answer.text)
+        if "Sánchez" in text or "Sanchez" in text
+    ]
+    assert naming, answer.text
+    seed_id = seed_article(services).id
+    for numbers in naming:
+        assert numbers, f"no citation in {answer.text!r}"
+        cited = [answer.passages[n - 1] for n in numbers]
+        assert all(p.article_id == seed_id and p.published == SEED_PUBLISHED for p in cited)
