@@ -60,7 +60,10 @@ def build_ui(
                 )
             # Set by the Stories tab's "Ask about this story": questions then search only
             # that story's articles, follow-ups included, until the field is cleared.
+            # An explicit empty value makes the field optional for API clients of the page
+            # (gradio_client), like the filters before it.
             story = gr.Textbox(
+                value="",
                 label="Story",
                 placeholder="a story id: questions search only its articles",
                 elem_id="ask-story",
