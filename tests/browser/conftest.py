@@ -8,6 +8,7 @@ it the browser tests are skipped on a developer's machine, and fail in CI (CI=tr
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -119,6 +120,9 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+_LEAVING_PAGE = re.compile(r"AbortError: signal is aborted|Connection errored out")
+
+
 @dataclass
 class Tab:
     """A page of its own, the errors its console reported, and a screenshot helper."""
@@ -138,6 +142,13 @@ class Tab:
 
     def assert_no_console_errors(self) -> None:
         assert self.errors == [], "the browser console reported errors:\n" + "\n".join(self.errors)
+
+    def reload(self) -> None:
+        """Reload the page. Leaving a page aborts its open event stream, which Gradio logs
+        as errors; those are expected, anything the page reported before is not."""
+        self.assert_no_console_errors()
+        self.page.reload()
+        self.errors[:] = [e for e in self.errors if not _LEAVING_PAGE.search(e)]
 
 
 @pytest.fixture

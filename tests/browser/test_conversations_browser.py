@@ -30,7 +30,7 @@ def test_a_chat_is_kept_reopened_exported_and_deleted(app_server: AppServer, tab
     assert "2024-03-25" in first.sources
 
     # A reload is a new page session: the chat is gone from the page, not from the list.
-    tab.page.reload()
+    tab.reload()
     tab.page.get_by_placeholder("Type a message...").wait_for()
     assert tab.page.locator(BOT).count() == 0
     tab.page.get_by_text("Past conversations").click()
