@@ -100,15 +100,9 @@ def test_embedded_backend_is_used(runtime: tuple[Services, ChatRuntime]) -> None
     assert chat.server is not None and chat.server.is_alive()
 
 
-def test_who_did_zelenskyy_speak_with(runtime: tuple[Services, ChatRuntime]) -> None:
-    services, chat = runtime
-    events = list(chat.qa.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
-    assert isinstance(events[0], Retrieved) and events[0].passages
-    assert sum(isinstance(e, Token) for e in events) > 3  # streamed
-    answer = events[-1]
-    assert isinstance(answer, Answer)
-    # The sentence that names Sánchez ends with a citation of the seed article, the only
-    # one of the three that tells of the call, and of no other.
+def assert_sanchez_cited_to_the_seed(answer: Answer, services: Services) -> None:
+    """The sentence that names Sánchez ends with a citation of the seed article, the only
+    one of the corpus that tells of the call, and of no other."""
     naming = [
         numbers
         for text, numbers, _ in split_cited(answer.text)
@@ -120,6 +114,16 @@ def test_who_did_zelenskyy_speak_with(runtime: tuple[Services, ChatRuntime]) -> 
         assert numbers, f"no citation in {answer.text!r}"
         cited = [answer.passages[n - 1] for n in numbers]
         assert all(p.article_id == seed_id and p.published == SEED_PUBLISHED for p in cited)
+
+
+def test_who_did_zelenskyy_speak_with(runtime: tuple[Services, ChatRuntime]) -> None:
+    services, chat = runtime
+    events = list(chat.qa.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
+    assert isinstance(events[0], Retrieved) and events[0].passages
+    assert sum(isinstance(e, Token) for e in events) > 3  # streamed
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert_sanchez_cited_to_the_seed(answer, services)
 
 
 def test_unrelated_question_is_not_answered_from_general_knowledge(

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.attribution import split_cited
 from assistant.app.compose import ChatRuntime, Services, build_chains, build_services
 from assistant.config import Settings
 from assistant.ingest.sync import ingest_paths
 from assistant.types import Answer
 from devtools.chroma_server import ChromaServer
-from tests.test_e2e import OTHER_ARTICLES, SEED_PUBLISHED, seed_article, write_corpus
+from tests.test_e2e import OTHER_ARTICLES, assert_sanchez_cited_to_the_seed, write_corpus
 
 pytestmark = pytest.mark.e2e
 
@@ -40,14 +39,4 @@ def test_answer_over_a_store_on_the_chroma_server(
     events = list(chains.qa.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
     answer = events[-1]
     assert isinstance(answer, Answer)
-    naming = [
-        numbers
-        for text, numbers, _ in split_cited(answer.text)
-        if "Sánchez" in text or "Sanchez" in text
-    ]
-    assert naming, answer.text
-    seed_id = seed_article(services).id
-    for numbers in naming:
-        assert numbers, f"no citation in {answer.text!r}"
-        cited = [answer.passages[n - 1] for n in numbers]
-        assert all(p.article_id == seed_id and p.published == SEED_PUBLISHED for p in cited)
+    assert_sanchez_cited_to_the_seed(answer, services)
