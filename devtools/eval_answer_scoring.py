@@ -4,7 +4,7 @@ An answer is right when it names the gold choice and no other. Words and numbers
 normalized first, so "$12,600,000" names "$12.6 million", "3%" names "3 percent", and
 "New York City's famed Times Square" names "New York City's Times Square" (the rule is
 the product's own, in ``assistant.answer.mentions``). Questions that list their options
-may also be answered by letter ("(B)").
+may also be answered by letter ("(B)"). Citation marks are left out: "[2]" names no number.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.answer.attribution import abstains
+from assistant.answer.context import CITATION
 from assistant.answer.mentions import mentioned
 
 Outcome = Literal["right", "wrong", "abstained"]
@@ -23,8 +24,9 @@ _LETTER = re.compile(r"(?:\(([A-Da-d])\)|\b([A-D])\)|\boption\s+([A-Da-d])\b)")
 
 
 def named_choices(answer: str, choices: Sequence[str], by_letter: bool = False) -> list[int]:
-    """Indexes of the choices the answer names, in choice order."""
-    named = set(mentioned(answer, choices))
+    """Indexes of the choices the answer names, in choice order. Citation marks are not
+    words of the answer: "[2]" must not name a choice "2.0"."""
+    named = set(mentioned(CITATION.sub(" ", answer), choices))
     if by_letter:
         for match in _LETTER.finditer(answer):
             letter = next(g for g in match.groups() if g)

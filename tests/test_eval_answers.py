@@ -50,6 +50,13 @@ def test_no_option_named_is_wrong_unless_the_answer_abstains() -> None:
     assert outcome("The articles I have do not say.", SHOWS, 1) == "abstained"
 
 
+def test_citation_marks_name_no_number() -> None:
+    magnitudes = ["5.9", "2.0", "3.3", "4.6"]
+    answer = "The earthquake killed more than 1,000 people [1][2]. Its magnitude was 5.9 [2]."
+    assert named_choices(answer, magnitudes) == [0]
+    assert outcome("It lasted several months [4].", ["3", "4", "6"], 2) == "wrong"
+
+
 def test_a_choice_inside_a_longer_named_one_is_not_named_on_its_own() -> None:
     choices = ["New York", "New York City", "Los Angeles"]
     assert named_choices("It happened in New York City.", choices) == [1]
