@@ -117,6 +117,12 @@ class Settings(BaseSettings):
 
     # --- retrieval and prompting ---------------------------------------------------------
     top_k: int = Field(6, ge=1, description="Passages retrieved for a question.")
+    second_reading: bool = Field(
+        True,
+        description="Check an answer to a question that asks for one fact (who, which, "
+        "where, how many) with a second, short reading of the same passages; when the two "
+        "name different things, say the articles do not settle it instead of answering.",
+    )
     context_tokens: int = Field(
         700,
         ge=100,

@@ -109,6 +109,9 @@ class Retrieved:
     question: str  # the standalone question that was searched for
     passages: list[Passage]  # numbered from 1, as the answer cites them
     left_out: int  # passages retrieved but not packed, for lack of room
+    # The answer is checked whole once written and may be withdrawn: a client that cannot
+    # take back what it was sent waits for the Answer.
+    checked_whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,8 @@ class Answer:
     attribution: Attribution | None = None  # each sentence's supporting passages
     written: str = ""  # the model's own words, before the citations were checked
     by_model: bool = True  # False when the passages settled it without the model
+    # A second, short reading of the passages named the same thing (None: not checked).
+    readings_agreed: bool | None = None
 
     @property
     def cited_passages(self) -> list[Passage]:

@@ -238,3 +238,26 @@ def test_an_answer_the_chain_wrote_itself_is_streamed_as_it_stands() -> None:
     pieces = list(NewsroomApi(_Chat()).reply(request))  # type: ignore[arg-type]
     streamed = "".join(p.text for p in pieces if isinstance(p, Delta))
     assert streamed == picked and isinstance(pieces[-1], Done)
+
+
+def test_an_answer_checked_whole_is_sent_only_after_its_check() -> None:
+    """A one-fact answer may be withdrawn by its second reading: none of the words the
+    model wrote may go out before, so the client sees only the final text."""
+    from assistant.answer.second_reading import UNSETTLED
+    from assistant.app.api.replies import Delta, Done, NewsroomApi
+    from assistant.app.api.schema import ChatRequest
+    from assistant.types import Answer, Retrieved, Token
+
+    class _Chat:
+        def events(self, *_: object) -> Iterator[object]:
+            yield Retrieved("q", PASSAGES, 0, checked_whole=True)
+            written = "Zelenskyy spoke with the council [2]. It met on Monday [2]."
+            for word in written.split():
+                yield Token(word + " ")
+            yield Answer(UNSETTLED, PASSAGES, [], None, UNSETTLED, readings_agreed=False)
+
+    request = ChatRequest.model_validate({"model": "newsroom", "messages": QUESTION})
+    pieces = list(NewsroomApi(_Chat()).reply(request))  # type: ignore[arg-type]
+    streamed = "".join(p.text for p in pieces if isinstance(p, Delta))
+    assert streamed == UNSETTLED and "council" not in streamed
+    assert isinstance(pieces[-1], Done) and pieces[-1].text == UNSETTLED

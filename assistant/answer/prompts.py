@@ -25,6 +25,7 @@ from assistant.errors import PromptError
 # a constant prefix the model server can keep cached between requests.
 PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "qa": frozenset({"today", "context", "question"}),
+    "check": frozenset({"today", "context", "question"}),
     "condense": frozenset({"history", "question"}),
     "summarize": frozenset({"title", "published", "source", "text", "length_instruction"}),
     "map": frozenset({"part", "title", "published", "text"}),
@@ -32,7 +33,6 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "split": frozenset({"text"}),
     "judge": frozenset({"passage", "claim"}),
 }
-
 
 SHIPPED_PROMPTS = "assistant.prompt_files"
 
@@ -81,6 +81,7 @@ def load_prompt(prompts_dir: Traversable, name: str) -> ChatPromptTemplate:
 @dataclass(frozen=True)
 class PromptSet:
     qa: ChatPromptTemplate
+    check: ChatPromptTemplate
     condense: ChatPromptTemplate
     summarize: ChatPromptTemplate
     map: ChatPromptTemplate

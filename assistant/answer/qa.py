@@ -17,12 +17,18 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
-from assistant.answer.attribution import attribute
+from assistant.answer.attribution import abstains, attribute
 from assistant.answer.condense_context import condense_passages
 from assistant.answer.context import CITATION, pack_context
 from assistant.answer.model_errors import model_errors
 from assistant.answer.options import answer_from_options, listed_options
 from assistant.answer.prompts import PromptSet
+from assistant.answer.second_reading import (
+    UNSETTLED,
+    asks_for_one_fact,
+    readings_agree,
+    short_answer,
+)
 from assistant.search.retriever import relevant
 from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
 
@@ -36,6 +42,7 @@ NOTHING_FOUND = (
 )
 EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
+_SHORT_ANSWER_TOKENS = 24
 _HISTORY_ANSWER_CHARS = 400
 
 
@@ -70,6 +77,7 @@ class QAChain:
         context_tokens: int,
         min_relevance: float,
         article_tokens: int = 0,
+        second_reading: bool = True,
     ) -> None:
         self.retrieve = retrieve
         self.context_tokens = context_tokens
@@ -77,6 +85,13 @@ class QAChain:
         self.article_tokens = article_tokens  # 0: whole passages
         self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
         self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
+        self.check_chain: Runnable | None = (
+            prompts.check
+            | llm.bind(extra_body={"max_tokens": _SHORT_ANSWER_TOKENS})
+            | StrOutputParser()
+            if second_reading
+            else None
+        )
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
@@ -124,12 +139,13 @@ class QAChain:
         if self.article_tokens:
             found = condense_passages(found, standalone, self._allowance(found))
         packed = pack_context(found, self.context_tokens)
-        yield Retrieved(standalone, packed.passages, len(packed.left_out))
+        listed = listed_options(question)
+        check = self.check_chain is not None and listed is None and asks_for_one_fact(standalone)
+        yield Retrieved(standalone, packed.passages, len(packed.left_out), checked_whole=check)
         if not packed.passages:
             yield Token(NOTHING_FOUND)
             yield Answer(NOTHING_FOUND, [])
             return
-        listed = listed_options(question)
         if listed is not None:
             # A choice among listed options is settled by the passages, not the model.
             picked = answer_from_options(listed, packed.passages)
@@ -154,5 +170,25 @@ class QAChain:
             yield Token(EMPTY_ANSWER)
             yield Answer(EMPTY_ANSWER, packed.passages, [])
             return
+        agreed: bool | None = None
+        if check and self.check_chain is not None and not abstains(text):
+            with model_errors():
+                short = short_answer(self.check_chain.invoke(inputs))
+            agreed = readings_agree(text, short)
+            log.info(
+                "Second reading %r %s the answer",
+                short,
+                "agrees with" if agreed else "differs from",
+            )
+            if not agreed:
+                yield Answer(UNSETTLED, packed.passages, [], None, UNSETTLED, readings_agreed=False)
+                return
         attribution = attribute(text, packed.passages)
-        yield Answer(attribution.render(), packed.passages, attribution.cited, attribution, text)
+        yield Answer(
+            attribution.render(),
+            packed.passages,
+            attribution.cited,
+            attribution,
+            text,
+            readings_agreed=agreed,
+        )

@@ -140,6 +140,7 @@ def ask(
     """Answer a question from the articles, streaming, then list the sources."""
     from assistant.app.compose import build_services, start_chat
     from assistant.app.filters import parse_filters
+    from assistant.app.render import provenance
     from assistant.llm.backends import settings_for_model
     from assistant.types import Answer, Token
 
@@ -155,23 +156,19 @@ def ask(
             filters = scoped(filters, opened)
             click.echo(f"On the story: {opened.story.headline} ({opened.story.span})\n")
         chat = start_chat(settings, services)
-        by_model = True
         try:
             for event in chat.qa.stream(question, (), filters):
                 if isinstance(event, Token):
                     click.echo(event.text, nl=False)
                 elif isinstance(event, Answer):
                     click.echo("\n")
-                    if event.written and event.text != event.written:
+                    if event.readings_agreed is False:
+                        click.echo(f"Withdrawn after a second reading:\n{event.text}\n")
+                    elif event.written and event.text != event.written:
                         # The streamed words stay on screen; the checked version follows.
                         click.echo(f"With citations checked:\n{event.text}\n")
                     print_sources(event)
-                    by_model = event.by_model
-            click.echo(
-                f"\nAnswered by {chat.backend.label}"
-                if by_model
-                else "\nPicked from the passages; no model was asked"
-            )
+                    click.echo(f"\n{provenance(event, chat.backend.label)}")
         finally:
             chat.close()
 

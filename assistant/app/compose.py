@@ -168,6 +168,7 @@ def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> 
             settings.context_tokens,
             settings.min_relevance,
             settings.article_tokens,
+            settings.second_reading,
         ),
         summarize=SummarizeChain(
             llm,

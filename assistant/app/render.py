@@ -30,6 +30,19 @@ def supporting_quotes(answer: Answer, number: int) -> list[str]:
     return quotes or [excerpt(answer.passages[number - 1])]
 
 
+def provenance(answer: Answer, model_label: str) -> str:
+    """Who settled the answer, and how it was checked: the footer under every answer."""
+    if not answer.by_model:
+        return "Picked from the passages; no model was asked"
+    if answer.readings_agreed is None:
+        return f"Answered by {model_label}"
+    if answer.readings_agreed:
+        return f"Answered by {model_label}; a second, short reading of the passages agreed"
+    return (
+        f"Answered by {model_label}; a second, short reading differed, so the answer was withheld"
+    )
+
+
 def format_answer(answer: Answer) -> str:
     """The answer as shown: citations checked, unsupported sentences marked."""
     if answer.attribution is None:

@@ -82,11 +82,14 @@ class NewsroomApi:
         # passages, the notice of an empty answer) comes as one token before the answer,
         # whose text then stands whole.
         held: Token | None = None
+        # An answer checked whole after it is written (a one-fact question's second
+        # reading) may be withdrawn, so none of it goes out before the check.
+        whole = False
         for event in self.chat.events(request.question, request.history(), request.filters()):
             if isinstance(event, Retrieved):
-                checked.passages = event.passages
+                checked.passages, whole = event.passages, event.checked_whole
             elif isinstance(event, Token):
-                if held is not None and (ready := checked.add(held.text)):
+                if not whole and held is not None and (ready := checked.add(held.text)):
                     yield Delta(ready)
                 held = event
             elif isinstance(event, Answer):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.qa import QAChain
 from assistant.app.filters import ALL_SOURCES, parse_filters
-from assistant.app.render import escape, format_answer, format_sources
+from assistant.app.render import escape, format_answer, format_sources, provenance
 from assistant.errors import AssistantError
 from assistant.types import Answer, Event, Filters, Retrieved, Token, Turn
 
@@ -110,11 +110,7 @@ class ChatHandler:
                     text += event.text
                     yield escape(text)
                 elif isinstance(event, Answer):
-                    footer = (
-                        f"_Answered by {escape(backend_label())}_"
-                        if event.by_model
-                        else "_Picked from the passages; no model was asked_"
-                    )
+                    footer = f"_{escape(provenance(event, backend_label()))}_"
                     parts = (format_answer(event), format_sources(event), on_story, footer)
                     yield "\n\n".join(x for x in parts if x)
         except AssistantError as exc:

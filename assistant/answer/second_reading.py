@@ -1,0 +1,69 @@
+"""A second, short reading of the same passages, to check an answer to a question that asks
+for one fact (who, which, what, where, when, how many).
+
+Asked in full sentences, the small model often copies the passage sentence that repeats the
+question's words, whether or not it holds the answer; asked for the answer alone, it makes
+other mistakes. When the two readings name the same thing, the answer is right far more
+often than either reading on its own; when they differ, neither is to be trusted, and the
+reader is told the articles do not settle it rather than given a guess.
+
+The second reading has its own instructions (asked in the answer's, the model writes
+sentences again), so it reads the passages anew: it adds to the time of the whole answer,
+not to the time of its first word, which streams before the check.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.attribution import abstains
+from assistant.answer.context import CITATION
+from assistant.answer.mentions import mentioned, phrase_words
+
+# A question sentence that asks for one name, number, place or date. "What" questions about
+# what was said, what happened or what something means ask for an account, which two
+# readings would word differently, so they are not checked this way.
+_ONE_FACT = re.compile(
+    r"\b(?:who|whom|whose|which|where|when|what|how\s+(?:many|much|long|old|soon|far|often|big"
+    r"|large|high|tall|fast))\b",
+    re.IGNORECASE,
+)
+_ACCOUNT = re.compile(
+    r"\bwhat\b(?:\s+\S+){0,6}?\s+(?:say|said|says|happen\w*|think|mean\w*|discuss\w*|"
+    r"explain\w*|describ\w*|do|did|does|doing|plan\w*|know)\b"
+    r"|\bwhat\s+(?:is|are|was|were)\s+(?:the\s+)?(?:latest|news|story|situation|state)\b",
+    re.IGNORECASE,
+)
+_NOT_STATED = re.compile(r"^\W*(?:not stated|unknown|none|n/?a)\W*$", re.IGNORECASE)
+_LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*[:\-]?\s*", re.IGNORECASE)
+
+UNSETTLED = (
+    "The articles I have do not say it clearly enough: two readings of the same passages "
+    "gave different answers, so I am not giving either. The passages found are listed below."
+)
+
+
+def asks_for_one_fact(question: str) -> bool:
+    """The question (its last sentence with a question mark, or the whole) asks for one
+    name, number, place or date."""
+    asked = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s.endswith("?")]
+    sentence = asked[-1] if asked else question
+    return bool(_ONE_FACT.search(sentence)) and not _ACCOUNT.search(sentence)
+
+
+def short_answer(reply: str) -> str:
+    """The second reading's answer: its first line, without citations, quotes or a lead-in;
+    empty when it says the passages do not tell."""
+    line = next((part for part in reply.strip().splitlines() if part.strip()), "")
+    line = _LEAD_IN.sub("", CITATION.sub(" ", line)).strip(" \"'“”‘’.")
+    if not line or _NOT_STATED.match(line) or abstains(line):
+        return ""
+    return " ".join(line.split())
+
+
+def readings_agree(answer: str, short: str) -> bool:
+    """The full answer names what the short reading answered. A short reading that gave no
+    answer, or only words of no weight, agrees with nothing."""
+    if not short or not phrase_words(short):
+        return False
+    return bool(mentioned(CITATION.sub(" ", answer), [short]))
