@@ -88,6 +88,9 @@ def test_readings_that_differ_withhold_the_answer(cache_dir: object) -> None:
     answer = events[-1]
     assert isinstance(answer, Answer)
     assert answer.text == UNSETTLED and answer.cited == [] and answer.readings_agreed is False
+    # Saying why there is no answer needs no source: nothing is marked "not found".
+    assert answer.attribution is not None and answer.attribution.render() == UNSETTLED
+    assert not any(s.needs_source for s in answer.attribution.sentences)
     assert "council" in "".join(e.text for e in events if isinstance(e, Token))  # streamed
     assert "withheld" in provenance(answer, "m")
 

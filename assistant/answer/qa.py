@@ -30,7 +30,17 @@ from assistant.answer.second_reading import (
     short_answer,
 )
 from assistant.search.retriever import relevant
-from assistant.types import Answer, Event, Filters, Passage, Retrieved, Token, Turn
+from assistant.types import (
+    Answer,
+    Attribution,
+    CitedSentence,
+    Event,
+    Filters,
+    Passage,
+    Retrieved,
+    Token,
+    Turn,
+)
 
 log = logging.getLogger(__name__)
 # What the <passage …> tag around each article costs (title, date, source).
@@ -181,7 +191,10 @@ class QAChain:
                 "agrees with" if agreed else "differs from",
             )
             if not agreed:
-                yield Answer(UNSETTLED, packed.passages, [], None, UNSETTLED, readings_agreed=False)
+                withheld = Attribution([CitedSentence(UNSETTLED, (), (), needs_source=False)])
+                yield Answer(
+                    UNSETTLED, packed.passages, [], withheld, UNSETTLED, readings_agreed=False
+                )
                 return
         attribution = attribute(text, packed.passages)
         yield Answer(
