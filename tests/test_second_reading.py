@@ -13,6 +13,7 @@ from assistant.answer.second_reading import (
     asks_for_one_fact,
     readings_agree,
     short_answer,
+    tells_more_than,
 )
 from assistant.app.render import provenance
 from assistant.types import Answer, Retrieved, Token
@@ -93,6 +94,22 @@ def test_readings_that_differ_withhold_the_answer(cache_dir: object) -> None:
     assert not any(s.needs_source for s in answer.attribution.sentences)
     assert "council" in "".join(e.text for e in events if isinstance(e, Token))  # streamed
     assert "withheld" in provenance(answer, "m")
+
+
+def test_a_short_reading_that_repeats_the_question_checks_nothing(cache_dir: object) -> None:
+    assert not tells_more_than("Vladimir Zelenskyy", "Who did Zelenskyy speak with?")
+    assert not tells_more_than("Spirit Airlines", "Which airline will buy Spirit Airlines?")
+    assert tells_more_than("Pedro Sánchez", "Who did Zelenskyy speak with?")
+    assert tells_more_than("Yellowstone National Park", "Which national park was flooded?")
+    assert tells_more_than("12 years", "How many years was his sentence?")
+    chain, _, _ = make_chain(
+        ["Zelenskyy spoke with Pedro Sánchez [1].", "Vladimir Zelenskyy"],
+        [passage(1, "Zelenskyy spoke with Pedro Sánchez on Monday.")],
+    )
+    answer = list(chain.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))[-1]
+    assert isinstance(answer, Answer) and answer.readings_agreed is None
+    assert answer.text == "Zelenskyy spoke with Pedro Sánchez [1]."
+    assert provenance(answer, "m") == "Answered by m"
 
 
 def test_an_account_or_an_abstention_is_not_read_twice(cache_dir: object) -> None:

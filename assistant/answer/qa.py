@@ -28,6 +28,7 @@ from assistant.answer.second_reading import (
     asks_for_one_fact,
     readings_agree,
     short_answer,
+    tells_more_than,
 )
 from assistant.search.retriever import relevant
 from assistant.types import (
@@ -53,6 +54,7 @@ NOTHING_FOUND = (
 EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
 _SHORT_ANSWER_TOKENS = 24
+_CHECKED = {True: "confirmed", False: "withheld", None: "unchecked"}
 _HISTORY_ANSWER_CHARS = 400
 
 
@@ -184,13 +186,12 @@ class QAChain:
         if check and self.check_chain is not None and not abstains(text):
             with model_errors():
                 short = short_answer(self.check_chain.invoke(inputs))
-            agreed = readings_agree(text, short)
-            log.info(
-                "Second reading %r %s the answer",
-                short,
-                "agrees with" if agreed else "differs from",
-            )
-            if not agreed:
+            # A short reading that only repeats the question checks nothing: the answer is
+            # then shown as it would be without the check.
+            if not short or tells_more_than(short, standalone):
+                agreed = readings_agree(text, short)
+            log.info("Second reading %r; the answer is %s", short, _CHECKED[agreed])
+            if agreed is False:
                 withheld = Attribution([CitedSentence(UNSETTLED, (), (), needs_source=False)])
                 yield Answer(
                     UNSETTLED, packed.passages, [], withheld, UNSETTLED, readings_agreed=False

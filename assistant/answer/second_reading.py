@@ -19,6 +19,7 @@ import re
 from assistant.answer.attribution import abstains
 from assistant.answer.context import CITATION
 from assistant.answer.mentions import mentioned, phrase_words
+from assistant.answer.wording import content_words, normalize
 
 # A question sentence that asks for one name, number, place or date. "What" questions about
 # what was said, what happened or what something means ask for an account, which two
@@ -34,6 +35,7 @@ _ACCOUNT = re.compile(
     r"|\bwhat\s+(?:is|are|was|were)\s+(?:the\s+)?(?:latest|news|story|situation|state)\b",
     re.IGNORECASE,
 )
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*")
 _NOT_STATED = re.compile(r"^\W*(?:not stated|unknown|none|n/?a)\W*$", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*[:\-]?\s*", re.IGNORECASE)
 
@@ -59,6 +61,21 @@ def short_answer(reply: str) -> str:
     if not line or _NOT_STATED.match(line) or abstains(line):
         return ""
     return " ".join(line.split())
+
+
+def tells_more_than(short: str, question: str) -> bool:
+    """The short answer names something other than what the question names: asked who
+    Zelenskyy spoke with, the model sometimes answers "Vladimir Zelenskyy", which checks
+    nothing. A name of the question in the short answer means it is about the question's
+    subject; words of the question ("national park" in "Yellowstone National Park") do not."""
+    asked = set(normalize(question))
+    if _names(short) & _names(question):
+        return False
+    return any(word not in asked for word in phrase_words(short))
+
+
+def _names(text: str) -> set[str]:
+    return {word for name in _NAME.findall(text) for word in content_words(normalize(name))}
 
 
 def readings_agree(answer: str, short: str) -> bool:
