@@ -9,9 +9,15 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer.factcheck import FactCheckChain
+from assistant.answer.key_sentences import key_sentences
 from assistant.answer.length_guard import allowed_end
 from assistant.answer.prompts import load_prompts
-from assistant.answer.summarize import SummarizeChain, group_within_budget
+from assistant.answer.summarize import (
+    BRIEF_SENTENCES,
+    BRIEF_WORDS,
+    SummarizeChain,
+    group_within_budget,
+)
 from assistant.answer.summary_check import Omitted
 from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
 from assistant.config import PROJECT_ROOT
@@ -66,13 +72,37 @@ def make(
 def test_short_article_is_summarized_whole_in_one_prompt(cache_dir: Any) -> None:
     article = passages(3, 20)
     chain, llm = make(["A short summary."], article, 1800)
-    events = list(chain.article("long", "brief"))
+    events = list(chain.article("long", "paragraph"))
     assert isinstance(events[0], Retrieved)
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.text == "A short summary."
     assert len(llm.prompts) == 1
     assert all(f"Part {i}:" in llm.prompts[0] for i in range(3))  # every chunk, not top-k
-    assert "2 to 3 sentences" in llm.prompts[0]
+
+
+def test_a_brief_summary_rewrites_the_key_sentences_only(cache_dir: Any) -> None:
+    """Extract, then compress: the model reads the article's most salient sentences, and
+    its summary is checked against what it read."""
+    body = (
+        "The city council approved a new tram line on Monday. The tram line will cost 48 "
+        "million euros and open in 2027. Mayor Ana Ruiz said the tram vote was a turning point "
+        "for the city. The council approved the tram budget with nine votes to two. Work on "
+        "the tram line starts in May, the council said. Two council members said the tram "
+        "line costs too much. Shops along the tram route asked the council for help. The tram "
+        "will carry 40,000 people a day. A delegation from Lisbon once visited the harbour."
+    )
+    chosen = key_sentences(body, BRIEF_SENTENCES, BRIEF_WORDS)
+    assert not any("Lisbon" in sentence for sentence in chosen)
+    article = [Passage("c0", "tram", 0, body, "Tram line approved", "2024-05-01", "wire", "")]
+    written = "The council approved a tram line costing 48 million euros. Officials from Lisbon came."
+    chain, llm = make([written], article, 1800)
+    answer = list(chain.article("tram", "brief"))[-1]
+    prompt = llm.prompts[0]
+    assert all(sentence in prompt for sentence in chosen)
+    assert "Lisbon" not in prompt and "2 to 3 sentences" in prompt
+    # "Lisbon" is in the article but not in what the model read: that sentence is left out.
+    assert isinstance(answer, Answer)
+    assert answer.text == "The council approved a tram line costing 48 million euros."
 
 
 def test_long_article_is_map_reduced_within_the_budget(cache_dir: Any) -> None:

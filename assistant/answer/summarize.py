@@ -24,6 +24,10 @@ from assistant.types import Answer, Event, Filters, Length, Passage, Progress, R
 
 # "key": the article's own most salient sentences, no model involved (as long as "brief").
 KEY_SENTENCES, KEY_WORDS = 3, 50
+# "brief": extract, then compress. The model rewrites the article's most salient sentences
+# rather than the whole article: read whole, the small model retells the opening and adds
+# background; given the key sentences, it keeps to what the article is about.
+BRIEF_SENTENCES, BRIEF_WORDS = 5, 120
 ALL_LEFT_OUT = (
     "Every sentence of the summary gave facts the article does not: its key sentences instead."
 )
@@ -98,7 +102,10 @@ class SummarizeChain:
             yield Token(chosen)
             yield Answer(chosen, passages, [])
             return
-        text = article
+        source = article
+        if length == "brief":
+            source = " ".join(key_sentences(article, BRIEF_SENTENCES, BRIEF_WORDS))
+        text = source
         if count_tokens(text) > self.article_tokens:
             text = yield from self._map(passages)
         inputs = {
@@ -109,7 +116,9 @@ class SummarizeChain:
             "length_instruction": LENGTHS[length].instruction,
         }
         # The model is given the title, date and source too: facts from them are not new.
-        given = "\n".join([first.title, date_in_words(first.published), first.source, article])
+        # What it read is what its summary is checked against (for "brief", the key
+        # sentences: a name from elsewhere in the article came from the model, not from them).
+        given = "\n".join([first.title, date_in_words(first.published), first.source, source])
         kept = yield from self._checked_stream(inputs, length, FactGate(given))
         if not kept.strip():  # every sentence was left out: the article's own words instead
             yield Progress(ALL_LEFT_OUT)
