@@ -1,4 +1,4 @@
-"""Question answering over the corpus: condense, retrieve, pack, answer, cite.
+"""Question answering over the corpus: condense, retrieve, pack, answer, check, cite.
 
 Built from LCEL pieces (prompt | model | parser); the steps are driven by a generator so the
 caller gets the sources before the answer starts and the answer token by token.
@@ -187,7 +187,8 @@ class QAChain:
             with model_errors():
                 short = short_answer(self.check_chain.invoke(inputs))
             # A short reading that only repeats the question checks nothing: the answer is
-            # then shown as it would be without the check.
+            # then shown as it would be without the check. One that finds no answer in the
+            # passages ("not stated") disagrees with any.
             if not short or tells_more_than(short, standalone):
                 agreed = readings_agree(text, short)
             log.info("Second reading %r; the answer is %s", short, _CHECKED[agreed])
