@@ -232,15 +232,16 @@ class KeywordIndex:
         scored by a query with every word, the others by the rare words alone, which is
         the same BM25 score (a word a chunk lacks adds nothing). So a chunk is missed only
         when it holds none of the rare words, only common ones, which carry the least
-        weight. When even the rarest word passes the budget, the newest matches within
-        the budget are ranked (a news archive is asked about its recent part first).
+        weight. When even the rarest word passes the budget, or the rare words find fewer
+        than ``k`` chunks, the newest matches within the budget are ranked too (a news
+        archive is asked about its recent part first).
         """
         terms = query_terms(text)
         if not terms or (article_ids is not None and not article_ids):
             return []
         low = (max(since_day or 0, 1) if (since_day or until_day) else 0) * ROWS_PER_DAY
         high = ((until_day + 1) * ROWS_PER_DAY - 1) if until_day is not None else 2**63 - 1
-        where = " AND rowid BETWEEN ? AND ?"
+        where = ""
         args: list[object] = []
         if source:
             where += " AND source = ?"
@@ -248,6 +249,7 @@ class KeywordIndex:
         if article_ids is not None:
             where += f" AND article_id IN ({','.join('?' * len(article_ids))})"
             args.extend(article_ids)
+        filters = (where, args)
         with self._lock:
             rare, common = self._split_terms(terms, low, high)
             if not rare:
@@ -257,16 +259,28 @@ class KeywordIndex:
             if common:
                 queries = [f"({_any(rare)}) AND ({_any(common)})"]
                 queries.append(f"({_any(rare)}) NOT ({_any(common)})")
-            found: list[tuple[str, str, float, int]] = []
-            for match in queries:
-                # Of chunks scored alike (syndicated copies), the newest comes first.
-                found += self._db.execute(
-                    f"SELECT chunk_id, article_id, -{_BM25}, rowid FROM chunks "
-                    f"WHERE chunks MATCH ?{where} ORDER BY {_BM25}, rowid DESC LIMIT ?",
-                    [match, low, high, *args, k],
-                ).fetchall()
-        found.sort(key=lambda r: (-r[2], -r[3]))
-        return [KeywordHit(r[0], r[1], float(r[2])) for r in found[:k]]
+            found = {r[0]: r for match in queries for r in self._rank(match, low, high, filters, k)}
+            if common and len(found) < k:
+                # Too few chunks hold a rare word: the newest ones with only common words
+                # fill the list, as when no word is rare.
+                newest = self._newest_matches_start(terms, low, high)
+                for r in self._rank(_any(terms), newest, high, filters, k):
+                    found.setdefault(r[0], r)
+        # Of chunks scored alike (syndicated copies), the newest comes first.
+        ranked = sorted(found.values(), key=lambda r: (-r[2], -r[3]))[:k]
+        return [KeywordHit(r[0], r[1], float(r[2])) for r in ranked]
+
+    def _rank(
+        self, match: str, low: int, high: int, filters: tuple[str, list[object]], k: int
+    ) -> list[tuple[str, str, float, int]]:
+        """The ``k`` best of the chunks matching ``match`` with row ids in [low, high]:
+        (chunk id, article id, BM25 score, row id)."""
+        where, args = filters
+        return self._db.execute(
+            f"SELECT chunk_id, article_id, -{_BM25}, rowid FROM chunks WHERE chunks MATCH ? "
+            f"AND rowid BETWEEN ? AND ?{where} ORDER BY {_BM25}, rowid DESC LIMIT ?",
+            [match, low, high, *args, k],
+        ).fetchall()
 
     def _split_terms(self, terms: list[str], low: int, high: int) -> tuple[list[str], list[str]]:
         """(the rarest terms whose matches add up to at most the budget, the others)."""
