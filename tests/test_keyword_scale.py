@@ -78,7 +78,7 @@ def _crafted(index: KeywordIndex) -> None:
         text = "The market rallied as prices rose." if n % 2 else "Prices fell; the market slid."
         rows.append((f"common-{n}", f"c{n}", "Markets", text, 20220101 + n % 28, "x"))
     rows += [
-        ("rare-both", "r1", "Zeppelin", "A zeppelin over the market sent prices up.", 20220105, "x"),
+        ("rare-both", "r1", "Zeppelin", "A zeppelin over the market lifted prices.", 20220105, "x"),
         ("rare-one", "r2", "Airship", "The zeppelin museum reopened.", 20220107, "x"),
         ("rare-old", "r3", "Zeppelin", "Zeppelin shares and market prices.", 20210105, "x"),
     ]
@@ -158,9 +158,5 @@ def test_index_of_the_older_layout_is_rebuilt(store_settings: Settings, tmp_path
     reopened = build_services(store_settings).store
     assert reopened.keywords.consistent()
     assert reopened.keywords.count() == reopened.count_chunks() == 2
-    assert [h.article_id for h in reopened.keyword_search("dam", 5, until_day=20200101)] == [
-        "old"
-    ]
-    assert [h.article_id for h in reopened.keyword_search("dam", 5, since_day=20220101)] == [
-        "new"
-    ]
+    assert [h.article_id for h in reopened.keyword_search("dam", 5, until_day=20200101)] == ["old"]
+    assert [h.article_id for h in reopened.keyword_search("dam", 5, since_day=20220101)] == ["new"]
