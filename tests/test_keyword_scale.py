@@ -160,3 +160,21 @@ def test_index_of_the_older_layout_is_rebuilt(store_settings: Settings, tmp_path
     assert reopened.keywords.count() == reopened.count_chunks() == 2
     assert [h.article_id for h in reopened.keyword_search("dam", 5, until_day=20200101)] == ["old"]
     assert [h.article_id for h in reopened.keyword_search("dam", 5, since_day=20220101)] == ["new"]
+
+
+def test_agreement_tool_copies_like_the_bench_and_compares(tmp_path: Path) -> None:
+    from devtools.keyword_agreement import build_index, compare
+
+    rows = [
+        (f"c{n}", f"a{n}", "Dam", f"The dam number {n} held the flood.", 20220601 + n, "x")
+        for n in range(10)
+    ]
+    index = build_index(rows, 25, tmp_path / "kw.sqlite3")
+    days = dict(sqlite3.connect(str(index.path)).execute("SELECT chunk_id, day FROM chunks"))
+    assert index.count() == 25 and days["c0~1"] == 20210427 and "c4~2" in days
+    searches = [
+        {"text": "dam flood", "k": 5, "since_day": None, "until_day": None},
+        {"text": "dam", "k": 50, "since_day": 20220101, "until_day": 20220605},
+    ]
+    result = compare(index, searches)
+    assert result["identical"] == 2 and result["scores_found"] == 1.0
