@@ -165,7 +165,7 @@ def main(data: Path, sizes: str, questions: int, cache_dir: Path) -> None:
     searches = recorded_searches(data, questions)
     click.echo(
         "| chunks | searches | same scores as the full ranking | top-k scores found "
-        "| bounded search | full ranking |"
+        "| bounded search, CPU | full ranking, CPU |"
     )
     click.echo("| --- | --- | --- | --- | --- | --- |")
     work = Path(tempfile.mkdtemp(prefix="keyword-agreement-"))
