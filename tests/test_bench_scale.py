@@ -93,6 +93,7 @@ def test_bench_scale_reports_every_figure(settings: Settings, tmp_path: Path) ->
         assert row["ingest_chunks_per_s"] > 0  # each size step ingested new chunks
         assert row["articles"] * (source_chunks // 6) == row["chunks"]
         assert 0 < row["as_of"]["p50_ms"] <= row["as_of"]["p95_ms"]
+        assert 0 < row["as_of"]["cpu_p50_ms"] <= row["as_of"]["cpu_p95_ms"]
         assert 0 <= row["no_as_of"]["keyword_share"] < 1
         assert row["rss_mb"] > 50 and row["disk_mb"] > 0 and row["noop_reingest_s"] > 0
     assert rows[-1]["server_rss_mb"] > 0
