@@ -81,8 +81,8 @@ def test_short_article_is_summarized_whole_in_one_prompt(cache_dir: Any) -> None
 
 
 def test_a_brief_summary_rewrites_the_key_sentences_only(cache_dir: Any) -> None:
-    """Extract, then compress: the model reads the article's most salient sentences, and
-    its summary is checked against what it read."""
+    """Extract, then compress: the model reads the article's most salient sentences; its
+    summary is checked against the whole article."""
     body = (
         "The city council approved a new tram line on Monday. The tram line will cost 48 "
         "million euros and open in 2027. Mayor Ana Ruiz said the tram vote was a turning point "
@@ -94,16 +94,14 @@ def test_a_brief_summary_rewrites_the_key_sentences_only(cache_dir: Any) -> None
     chosen = key_sentences(body, BRIEF_SENTENCES, BRIEF_WORDS)
     assert not any("Lisbon" in sentence for sentence in chosen)
     article = [Passage("c0", "tram", 0, body, "Tram line approved", "2024-05-01", "wire", "")]
-    kept = "The council approved a tram line costing 48 million euros."
-    written = f"{kept} Officials from Lisbon came."
-    chain, llm = make([written], article, 1800)
+    kept = "The council approved a tram line costing 48 million euros. Lisbon sent a delegation."
+    chain, llm = make([f"{kept} Officials from Porto came."], article, 1800)
     answer = list(chain.article("tram", "brief"))[-1]
     prompt = llm.prompts[0]
     assert all(sentence in prompt for sentence in chosen)
     assert "Lisbon" not in prompt and "2 to 3 sentences" in prompt
-    # "Lisbon" is in the article but not in what the model read: that sentence is left out.
-    assert isinstance(answer, Answer)
-    assert answer.text == kept
+    # Lisbon is in the article, Porto is not: only the sentence naming Porto is left out.
+    assert isinstance(answer, Answer) and answer.text == kept
 
 
 def test_long_article_is_map_reduced_within_the_budget(cache_dir: Any) -> None:

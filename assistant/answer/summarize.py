@@ -102,10 +102,9 @@ class SummarizeChain:
             yield Token(chosen)
             yield Answer(chosen, passages, [])
             return
-        source = article
+        text = article
         if length == "brief":
-            source = " ".join(key_sentences(article, BRIEF_SENTENCES, BRIEF_WORDS))
-        text = source
+            text = " ".join(key_sentences(article, BRIEF_SENTENCES, BRIEF_WORDS))
         if count_tokens(text) > self.article_tokens:
             text = yield from self._map(passages)
         inputs = {
@@ -116,9 +115,9 @@ class SummarizeChain:
             "length_instruction": LENGTHS[length].instruction,
         }
         # The model is given the title, date and source too: facts from them are not new.
-        # What it read is what its summary is checked against (for "brief", the key
-        # sentences: a name from elsewhere in the article came from the model, not from them).
-        given = "\n".join([first.title, date_in_words(first.published), first.source, source])
+        # A fact the article states is not invented, even from outside the key sentences
+        # the model read ("two" leaders, counted by the model, stated elsewhere).
+        given = "\n".join([first.title, date_in_words(first.published), first.source, article])
         kept = yield from self._checked_stream(inputs, length, FactGate(given))
         if not kept.strip():  # every sentence was left out: the article's own words instead
             yield Progress(ALL_LEFT_OUT)
