@@ -241,6 +241,7 @@ class ScriptedServer(ThreadingHTTPServer):
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self._lock.notify_all()
 
     def hold(self) -> None:
         """Hold a slow answer until :meth:`release` (or :meth:`stop`) or ``slow_seconds``."""
@@ -250,6 +251,13 @@ class ScriptedServer(ThreadingHTTPServer):
             releases = self._releases
             self._lock.wait_for(lambda: self._releases != releases, timeout=self.slow_seconds)
             self.held -= 1
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Whether every request has been served (waiting at most ``timeout`` seconds).
+
+        A client has its whole answer a moment before the handler that sent it returns."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.in_flight == 0, timeout=timeout)
 
     def wait_until_held(self, timeout: float) -> bool:
         """Whether a slow answer is being held (waiting at most ``timeout`` seconds)."""

@@ -113,7 +113,7 @@ def test_gather_holds_answers_until_that_many_are_in_flight() -> None:
         for thread, answers in [*first, last]:
             thread.join(timeout=10)
             assert len(answers) == 1
-        assert server.peak_in_flight == 3 and server.in_flight == 0
+        assert server.peak_in_flight == 3 and server.wait_until_idle(timeout=10)
 
 
 def test_dying_mid_stream_is_an_error_not_a_short_answer(server: ScriptedServer) -> None:
