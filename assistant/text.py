@@ -4,6 +4,7 @@ each defined once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 # A word: letters and digits (no underscores), in any script.
@@ -20,11 +21,24 @@ STOP_BEFORE_START = re.compile(_STOP + r"(?=\s+[A-Z0-9\"“‘(\[*•-])")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 # A bullet or a numbered item begins a line of its own, never a wrapped one.
 _LIST_ITEM = re.compile(r"(?:[-*•]|\d+[.)])\s")
+# A capital after one of these starts a sentence or a quotation, so it does not mark a name.
+_OPENERS = frozenset("\"“‘'(:[—-.!?")
 
 
 def words(text: str) -> list[str]:
     """The text's words, lower-cased, in order."""
     return WORD.findall(text.lower())
+
+
+def capitalized_words(text: str) -> Iterator[tuple[str, bool]]:
+    """Each capitalized word of two letters or more, as written, with whether it opens the
+    text, a sentence or a quotation (where a capital does not show that it is a name)."""
+    for match in WORD.finditer(text):
+        word = match.group()
+        if not word[0].isupper() or len(word) < 2:
+            continue
+        before = text[: match.start()].rstrip()
+        yield word, not before or before[-1] in _OPENERS
 
 
 def sentences(text: str) -> list[str]:

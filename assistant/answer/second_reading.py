@@ -20,6 +20,7 @@ from assistant.answer.attribution import abstains
 from assistant.answer.context import CITATION
 from assistant.answer.mentions import mentioned, phrase_words
 from assistant.answer.wording import content_words, normalize
+from assistant.text import capitalized_words
 
 # A question sentence that asks for one name, number, place or date. "What" questions about
 # what was said, what happened or what something means ask for an account, which two
@@ -35,7 +36,6 @@ _ACCOUNT = re.compile(
     r"|\bwhat\s+(?:is|are|was|were)\s+(?:the\s+)?(?:latest|news|story|situation|state)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*")
 _NOT_STATED = re.compile(r"^\W*(?:not stated|unknown|none|n/?a)\W*$", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*[:\-]?\s*", re.IGNORECASE)
 
@@ -75,7 +75,7 @@ def tells_more_than(short: str, question: str) -> bool:
 
 
 def _names(text: str) -> set[str]:
-    return {word for name in _NAME.findall(text) for word in content_words(normalize(name))}
+    return {word for name, _ in capitalized_words(text) for word in content_words(normalize(name))}
 
 
 def readings_agree(answer: str, short: str) -> bool:

@@ -12,15 +12,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.index.keywords import STOPWORDS
-from assistant.text import WORD, sentences, words
+from assistant.text import WORD, capitalized_words, sentences, words
 
 if TYPE_CHECKING:
     from nltk.stem.porter import PorterStemmer
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# A capital after one of these starts a sentence or a quotation, so it does not mark a name.
-_OPENERS = frozenset("\"“‘'(:[—-")
 # Written-out numbers are compared as digits ("three" in the article, "3" in a summary).
 # "one" is left out: it is far more often a pronoun than a count.
 _NUMBER_WORDS = {
@@ -71,14 +69,9 @@ def numbers(text: str) -> set[str]:
 
 
 def _capitalized(text: str) -> Iterable[tuple[str, bool]]:
-    """(word, whether it opens the sentence or a quotation) for each capitalized word."""
-    text = _BULLET.sub("", text.strip())
-    for match in WORD.finditer(text):
-        word = match.group()
-        if not word[0].isupper() or len(word) < 2:
-            continue
-        before = text[: match.start()].rstrip()
-        opens = not before or before[-1] in _OPENERS or before[-1] in ".!?"
+    """(word lower-cased, whether it opens the sentence or a quotation) for each capitalized
+    word, a leading bullet or number left out."""
+    for word, opens in capitalized_words(_BULLET.sub("", text.strip())):
         yield word.lower(), opens
 
 
