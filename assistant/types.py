@@ -98,6 +98,10 @@ class Filters:
 Length = Literal["brief", "paragraph", "bullets", "key"]
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT ENOUGH INFO"]
+# A one-fact answer checked by a second, short reading: the readings agreed; they differed
+# and the answer was withheld; or the short reading was shown instead, because a passage
+# sentence about the question names it (the full answer was empty or named something else).
+SecondReading = Literal["agreed", "withheld", "short"]
 
 Turn = tuple[str, str]  # (question, answer)
 
@@ -201,8 +205,8 @@ class Answer:
     attribution: Attribution | None = None  # each sentence's supporting passages
     written: str = ""  # the model's own words, before the citations were checked
     by_model: bool = True  # False when the passages settled it without the model
-    # A second, short reading of the passages named the same thing (None: not checked).
-    readings_agreed: bool | None = None
+    # What the second, short reading of the passages made of the answer (None: not checked).
+    second_reading: SecondReading | None = None
 
     @property
     def cited_passages(self) -> list[Passage]:

@@ -254,7 +254,7 @@ def test_an_answer_checked_whole_is_sent_only_after_its_check() -> None:
             written = "Zelenskyy spoke with the council [2]. It met on Monday [2]."
             for word in written.split():
                 yield Token(word + " ")
-            yield Answer(UNSETTLED, PASSAGES, [], None, UNSETTLED, readings_agreed=False)
+            yield Answer(UNSETTLED, PASSAGES, [], None, UNSETTLED, second_reading="withheld")
 
     request = ChatRequest.model_validate({"model": "newsroom", "messages": QUESTION})
     pieces = list(NewsroomApi(_Chat()).reply(request))  # type: ignore[arg-type]

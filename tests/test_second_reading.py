@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from assistant.answer.qa import EMPTY_ANSWER
 from assistant.answer.second_reading import (
     UNSETTLED,
     asks_for_one_fact,
@@ -71,7 +72,7 @@ def test_an_answer_the_second_reading_confirms_is_shown_and_says_so(cache_dir: o
     events = list(chain.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
     assert isinstance(events[0], Retrieved) and events[0].checked_whole
     answer = events[-1]
-    assert isinstance(answer, Answer) and answer.readings_agreed is True
+    assert isinstance(answer, Answer) and answer.second_reading == "agreed"
     assert answer.text == "Zelenskyy spoke with Pedro Sánchez [1]." and answer.cited == [1]
     # The check reads the same passages for the same question, asked for the answer only.
     first, second = llm.seen
@@ -81,19 +82,62 @@ def test_an_answer_the_second_reading_confirms_is_shown_and_says_so(cache_dir: o
 
 
 def test_readings_that_differ_withhold_the_answer(cache_dir: object) -> None:
+    # The short reading names someone no passage names: neither reading is shown.
     chain, _, _ = make_chain(
-        ["Zelenskyy spoke with the council on Monday [1].", "Pedro Sánchez"],
+        ["Zelenskyy spoke with the council on Monday [1].", "Emmanuel Macron"],
         [passage(1, "Zelenskyy spoke with Pedro Sánchez on Monday. The council met.")],
     )
     events = list(chain.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
     answer = events[-1]
     assert isinstance(answer, Answer)
-    assert answer.text == UNSETTLED and answer.cited == [] and answer.readings_agreed is False
+    assert answer.text == UNSETTLED and answer.cited == [] and answer.second_reading == "withheld"
     # Saying why there is no answer needs no source: nothing is marked "not found".
     assert answer.attribution is not None and answer.attribution.render() == UNSETTLED
     assert not any(s.needs_source for s in answer.attribution.sentences)
     assert "council" in "".join(e.text for e in events if isinstance(e, Token))  # streamed
     assert "withheld" in provenance(answer, "m")
+
+
+QUESTION = "Which airline agreed to buy Spirit Airlines in July?"
+DEAL = passage(
+    1,
+    "Shareholders met on Monday. JetBlue agreed to buy Spirit Airlines in July for $3.8 "
+    "billion. Frontier had also bid.",
+)
+
+
+def test_a_short_reading_a_passage_sentence_backs_is_shown_instead(cache_dir: object) -> None:
+    chain, _, _ = make_chain(["Shareholders met on Monday [1].", "JetBlue"], [DEAL])
+    answer = list(chain.stream(QUESTION, today=date(2024, 3, 26)))[-1]
+    assert isinstance(answer, Answer) and answer.second_reading == "short"
+    assert answer.text == "JetBlue [1]." and answer.cited == [1]
+    assert answer.written == "Shareholders met on Monday [1]."  # kept, not shown
+    assert answer.attribution is not None
+    (sentence,) = answer.attribution.sentences
+    assert sentence.sources[0].quote.startswith("JetBlue agreed to buy Spirit Airlines")
+    assert "shown because the quoted passage sentence names it" in provenance(answer, "m")
+
+
+def test_a_short_reading_no_sentence_about_the_question_names_is_not_shown(
+    cache_dir: object,
+) -> None:
+    # "Frontier" is named, but in a sentence that shares no word with the question.
+    chain, _, _ = make_chain(["Shareholders met on Monday [1].", "Frontier"], [DEAL])
+    answer = list(chain.stream(QUESTION, today=date(2024, 3, 26)))[-1]
+    assert isinstance(answer, Answer) and answer.second_reading == "withheld"
+    assert answer.text == UNSETTLED
+
+
+def test_an_empty_answer_is_replaced_by_a_backed_short_reading(cache_dir: object) -> None:
+    chain, _, _ = make_chain(["[1] [2]", "JetBlue"], [DEAL])
+    answer = list(chain.stream(QUESTION, today=date(2024, 3, 26)))[-1]
+    assert isinstance(answer, Answer) and answer.second_reading == "short"
+    assert answer.text == "JetBlue [1]."
+    # Without a backed short reading, the reader is told the model gave no answer.
+    chain, _, _ = make_chain(["[1] [2]", "not stated"], [DEAL])
+    answer = list(chain.stream(QUESTION, today=date(2024, 3, 26)))[-1]
+    assert isinstance(answer, Answer) and answer.second_reading is None
+    assert answer.text == EMPTY_ANSWER
 
 
 def test_a_short_reading_that_repeats_the_question_checks_nothing(cache_dir: object) -> None:
@@ -107,7 +151,7 @@ def test_a_short_reading_that_repeats_the_question_checks_nothing(cache_dir: obj
         [passage(1, "Zelenskyy spoke with Pedro Sánchez on Monday.")],
     )
     answer = list(chain.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))[-1]
-    assert isinstance(answer, Answer) and answer.readings_agreed is None
+    assert isinstance(answer, Answer) and answer.second_reading is None
     assert answer.text == "Zelenskyy spoke with Pedro Sánchez [1]."
     assert provenance(answer, "m") == "Answered by m"
 
@@ -118,10 +162,10 @@ def test_an_account_or_an_abstention_is_not_read_twice(cache_dir: object) -> Non
     )
     events = list(chain.stream("What did they discuss?", today=date(2024, 3, 26)))
     assert isinstance(events[0], Retrieved) and not events[0].checked_whole
-    assert len(llm.seen) == 1 and events[-1].readings_agreed is None  # type: ignore[union-attr]
+    assert len(llm.seen) == 1 and events[-1].second_reading is None  # type: ignore[union-attr]
     chain, llm, _ = make_chain(["The articles I have do not say."], [passage(1)])
     events = list(chain.stream("Who paid for the bridge?", today=date(2024, 3, 26)))
-    assert len(llm.seen) == 1 and events[-1].readings_agreed is None  # type: ignore[union-attr]
+    assert len(llm.seen) == 1 and events[-1].second_reading is None  # type: ignore[union-attr]
 
 
 def test_the_check_can_be_turned_off(cache_dir: object) -> None:
@@ -140,4 +184,4 @@ def test_the_check_can_be_turned_off(cache_dir: object) -> None:
         second_reading=False,
     )
     events = list(chain.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
-    assert len(llm.seen) == 1 and events[-1].readings_agreed is None  # type: ignore[union-attr]
+    assert len(llm.seen) == 1 and events[-1].second_reading is None  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ from assistant.answer.prompts import PromptSet
 from assistant.answer.second_reading import (
     UNSETTLED,
     asks_for_one_fact,
+    backed_short_answer,
     readings_agree,
     short_answer,
     tells_more_than,
@@ -39,6 +40,7 @@ from assistant.types import (
     Filters,
     Passage,
     Retrieved,
+    SecondReading,
     Token,
     Turn,
 )
@@ -54,7 +56,6 @@ NOTHING_FOUND = (
 EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
 _SHORT_ANSWER_TOKENS = 24
-_CHECKED = {True: "confirmed", False: "withheld", None: "unchecked"}
 _HISTORY_ANSWER_CHARS = 400
 
 
@@ -125,6 +126,33 @@ class QAChain:
         other.retrieve, other.min_relevance, other.article_tokens = retrieve, min_relevance, 0
         return other
 
+    def _second_reading(
+        self,
+        inputs: dict[str, str],
+        text: str,
+        question: str,
+        passages: list[Passage],
+        wrote_nothing: bool,
+    ) -> tuple[SecondReading | None, Attribution | None]:
+        """Read the passages again for the answer alone: what that made of the full answer
+        and, when the full answer is not to be shown, what is shown instead."""
+        assert self.check_chain is not None
+        with model_errors():
+            short = short_answer(self.check_chain.invoke(inputs))
+        log.info("Second reading: %r", short)
+        if short and not tells_more_than(short, question):
+            # A short reading that only repeats the question ("Vladimir Zelenskyy", asked
+            # who Zelenskyy spoke with) checks nothing, and cannot stand as the answer.
+            return None, None
+        if not wrote_nothing and readings_agree(text, short):
+            return "agreed", None
+        if backed := backed_short_answer(short, question, passages):
+            return "short", backed
+        if wrote_nothing:
+            return None, None
+        # One that finds no answer in the passages ("not stated") disagrees with any.
+        return "withheld", Attribution([CitedSentence(UNSETTLED, (), (), needs_source=False)])
+
     def _allowance(self, found: Sequence[Passage]) -> int:
         """Tokens of sentences for each article: the budget shared among the articles found,
         never less than the setting. Few articles found leaves room for more of each."""
@@ -176,28 +204,28 @@ class QAChain:
                 parts.append(piece)
                 yield Token(piece)
         text = "".join(parts).strip()
-        if not re.search(r"\w", CITATION.sub(" ", text)):
-            # Small models occasionally stop at once, or write only citation marks
-            # ("[1] [2] [3]"); either would look like an answer over its sources.
+        # Small models occasionally stop at once, or write only citation marks ("[1] [2]
+        # [3]"); either would look like an answer over its sources.
+        wrote_nothing = not re.search(r"\w", CITATION.sub(" ", text))
+        reading: SecondReading | None = None
+        if check and (wrote_nothing or not abstains(text)):
+            reading, instead = self._second_reading(
+                inputs, text, standalone, packed.passages, wrote_nothing
+            )
+            if instead is not None:
+                yield Answer(
+                    instead.render(),
+                    packed.passages,
+                    instead.cited,
+                    instead,
+                    text,
+                    second_reading=reading,
+                )
+                return
+        if wrote_nothing:
             yield Token(EMPTY_ANSWER)
             yield Answer(EMPTY_ANSWER, packed.passages, [])
             return
-        agreed: bool | None = None
-        if check and self.check_chain is not None and not abstains(text):
-            with model_errors():
-                short = short_answer(self.check_chain.invoke(inputs))
-            # A short reading that only repeats the question checks nothing: the answer is
-            # then shown as it would be without the check. One that finds no answer in the
-            # passages ("not stated") disagrees with any.
-            if not short or tells_more_than(short, standalone):
-                agreed = readings_agree(text, short)
-            log.info("Second reading %r; the answer is %s", short, _CHECKED[agreed])
-            if agreed is False:
-                withheld = Attribution([CitedSentence(UNSETTLED, (), (), needs_source=False)])
-                yield Answer(
-                    UNSETTLED, packed.passages, [], withheld, UNSETTLED, readings_agreed=False
-                )
-                return
         attribution = attribute(text, packed.passages)
         yield Answer(
             attribution.render(),
@@ -205,5 +233,5 @@ class QAChain:
             attribution.cited,
             attribution,
             text,
-            readings_agreed=agreed,
+            second_reading=reading,
         )

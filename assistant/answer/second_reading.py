@@ -4,7 +4,9 @@ for one fact (who, which, what, where, when, how many).
 Asked in full sentences, the small model often copies the passage sentence that repeats the
 question's words, whether or not it holds the answer; asked for the answer alone, it makes
 other mistakes. When the two readings name the same thing, the answer is right far more
-often than either reading on its own; when they differ, neither is to be trusted, and the
+often than either reading on its own. When they differ (or the full reading wrote nothing),
+the short answer is shown only if a passage sentence about the question names it, the way a
+listed option is picked (answer/options.py); otherwise neither is to be trusted, and the
 reader is told the articles do not settle it rather than given a guess.
 
 The second reading has its own instructions (asked in the answer's, the model writes
@@ -19,8 +21,10 @@ import re
 from assistant.answer.attribution import abstains
 from assistant.answer.context import CITATION
 from assistant.answer.mentions import mentioned, phrase_words
+from assistant.answer.options import ListedOptions, weigh_options
 from assistant.answer.wording import content_words, normalize
 from assistant.text import capitalized_words
+from assistant.types import Attribution, CitedSentence, Passage, Support
 
 # A question sentence that asks for one name, number, place or date. "What" questions about
 # what was said, what happened or what something means ask for an account, which two
@@ -38,6 +42,11 @@ _ACCOUNT = re.compile(
 )
 _NOT_STATED = re.compile(r"^\W*(?:not stated|unknown|none|n/?a)\W*$", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*[:\-]?\s*", re.IGNORECASE)
+
+# How strongly one passage sentence must tie the short answer to the question for it to be
+# shown alone: the weight of options.weigh_options, (1 + question words the sentence or
+# the one before it shares) / passage rank.
+BACKING_WEIGHT = 4.0
 
 UNSETTLED = (
     "The articles I have do not say it clearly enough: two readings of the same passages "
@@ -84,3 +93,16 @@ def readings_agree(answer: str, short: str) -> bool:
     if not short or not phrase_words(short):
         return False
     return bool(mentioned(CITATION.sub(" ", answer), [short]))
+
+
+def backed_short_answer(short: str, question: str, passages: list[Passage]) -> Attribution | None:
+    """The short reading as the answer, cited with the passage sentence that names it, when
+    that sentence is about the question (see ``BACKING_WEIGHT``); else None."""
+    if not short or not phrase_words(short):
+        return None
+    evidence = weigh_options(ListedOptions(question, (short,)), passages)[0]
+    if evidence.best < BACKING_WEIGHT:
+        return None
+    sentence = short if short.endswith((".", "!", "?")) else f"{short}."
+    support = Support(evidence.passage, evidence.quote, 1.0)
+    return Attribution([CitedSentence(sentence, (evidence.passage,), (support,))])

@@ -34,10 +34,15 @@ def provenance(answer: Answer, model_label: str) -> str:
     """Who settled the answer, and how it was checked: the footer under every answer."""
     if not answer.by_model:
         return "Picked from the passages; no model was asked"
-    if answer.readings_agreed is None:
+    if answer.second_reading is None:
         return f"Answered by {model_label}"
-    if answer.readings_agreed:
+    if answer.second_reading == "agreed":
         return f"Answered by {model_label}; a second, short reading of the passages agreed"
+    if answer.second_reading == "short":
+        return (
+            f"Answered by {model_label} in a second, short reading of the passages, shown "
+            "because the quoted passage sentence names it; the first reading did not"
+        )
     return (
         f"Answered by {model_label}; a second, short reading differed, so the answer was withheld"
     )
