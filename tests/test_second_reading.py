@@ -91,6 +91,7 @@ def test_readings_that_differ_withhold_the_answer(cache_dir: object) -> None:
     answer = events[-1]
     assert isinstance(answer, Answer)
     assert answer.text == UNSETTLED and answer.cited == [] and answer.second_reading == "withheld"
+    assert answer.written == UNSETTLED
     # Saying why there is no answer needs no source: nothing is marked "not found".
     assert answer.attribution is not None and answer.attribution.render() == UNSETTLED
     assert not any(s.needs_source for s in answer.attribution.sentences)
@@ -111,7 +112,7 @@ def test_a_short_reading_a_passage_sentence_backs_is_shown_instead(cache_dir: ob
     answer = list(chain.stream(QUESTION, today=date(2024, 3, 26)))[-1]
     assert isinstance(answer, Answer) and answer.second_reading == "short"
     assert answer.text == "JetBlue [1]." and answer.cited == [1]
-    assert answer.written == "Shareholders met on Monday [1]."  # kept, not shown
+    assert answer.written == "JetBlue [1]."  # the full reading is neither shown nor scored
     assert answer.attribution is not None
     (sentence,) = answer.attribution.sentences
     assert sentence.sources[0].quote.startswith("JetBlue agreed to buy Spirit Airlines")

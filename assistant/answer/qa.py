@@ -213,13 +213,10 @@ class QAChain:
                 inputs, text, standalone, packed.passages, wrote_nothing
             )
             if instead is not None:
+                # The full reading is not shown, so it is not the answer's words either.
+                shown = instead.render()
                 yield Answer(
-                    instead.render(),
-                    packed.passages,
-                    instead.cited,
-                    instead,
-                    text,
-                    second_reading=reading,
+                    shown, packed.passages, instead.cited, instead, shown, second_reading=reading
                 )
                 return
         if wrote_nothing:
