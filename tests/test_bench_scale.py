@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.app.compose import build_services
@@ -93,9 +94,46 @@ def test_bench_scale_reports_every_figure(settings: Settings, tmp_path: Path) ->
         assert row["ingest_chunks_per_s"] > 0  # each size step ingested new chunks
         assert row["articles"] * (source_chunks // 6) == row["chunks"]
         assert 0 < row["as_of"]["p50_ms"] <= row["as_of"]["p95_ms"]
+        assert row["first_query_s"] > 0  # timed apart from the latencies
         assert 0 < row["as_of"]["cpu_p50_ms"] <= row["as_of"]["cpu_p95_ms"]
         assert 0 <= row["no_as_of"]["keyword_share"] < 1
         assert row["rss_mb"] > 50 and row["disk_mb"] > 0 and row["noop_reingest_s"] > 0
     assert rows[-1]["server_rss_mb"] > 0
     assert (out / "scale.png").read_bytes()[:4] == b"\x89PNG"
     assert "| Chroma server | " in result.output and "| embedded folder | " in result.output
+
+
+def test_rows_measured_before_a_failure_are_kept(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.app.cli import main
+    from devtools import bench_scale
+
+    data = make_data(tmp_path / "data")
+    source = eval_store_folder(settings.cache_dir, data)
+    services = build_services(settings.model_copy(update={"vectorstore_dir": source}))
+    ingest_paths(services.store, [data / "corpus.jsonl"], 50)
+    chunks = services.store.count_chunks()
+    measured = bench_scale._measure_in_fresh_process
+    calls: list[int] = []
+
+    def fails_the_second_time(*args: object) -> dict:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the server went away")
+        return measured(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bench_scale, "_measure_in_fresh_process", fails_the_second_time)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            *("bench", "--scale", "--data", str(data), "--sizes", f"{chunks},{2 * chunks}"),
+            *("--backends", "folder", "--questions", "1", "--real-articles", "0"),
+            *("--output", str(out)),
+        ],
+        env={"ASSISTANT_CACHE_DIR": str(settings.cache_dir)},
+    )
+    assert result.exit_code != 0 and not (out / "scale.json").exists()
+    kept = json.loads((out / "scale.partial.json").read_text())["rows"]
+    assert [(r["backend"], r["chunks"]) for r in kept] == [("folder", chunks)]
