@@ -44,8 +44,9 @@ _NOT_STATED = re.compile(r"^\W*(?:not stated|unknown|none|n/?a)\W*$", re.IGNOREC
 _LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*[:\-]?\s*", re.IGNORECASE)
 
 # How strongly one passage sentence must tie the short answer to the question for it to be
-# shown alone: the weight of options.weigh_options, (1 + question words the sentence or
-# the one before it shares) / passage rank.
+# shown alone: options.weigh_options' weight of a sentence, (1 + the question's search words
+# it shares, or half those of the sentence before it) / the passage's number. 4 is three
+# words in the first passage, seven in the second; chosen on the odd-numbered questions.
 BACKING_WEIGHT = 4.0
 
 UNSETTLED = (
