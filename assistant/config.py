@@ -121,7 +121,8 @@ class Settings(BaseSettings):
         True,
         description="Check an answer to a question that asks for one fact (who, which, "
         "where, how many) with a second, short reading of the same passages; when the two "
-        "name different things, say the articles do not settle it instead of answering.",
+        "name different things, show the short answer if a passage sentence about the "
+        "question names it, else say the articles do not settle it instead of answering.",
     )
     context_tokens: int = Field(
         700,
