@@ -123,14 +123,18 @@ def synthetic_records(
         copy += 1
 
 
+def copy_day(day: date, copy: int) -> date:
+    """The publication day of copy ``copy`` of an article published on ``day``."""
+    return day - timedelta(days=COPY_SHIFT_DAYS * copy)
+
+
 def _copy(record: dict[str, Any], copy: int) -> dict[str, Any]:
     if copy == 0:
         return record
     shifted = dict(record, id=f"{record['id']}~{copy}")
     published = record.get("published")
     if published:
-        day = date.fromisoformat(str(published)[:10]) - timedelta(days=COPY_SHIFT_DAYS * copy)
-        shifted["published"] = day.isoformat()
+        shifted["published"] = copy_day(date.fromisoformat(str(published)[:10]), copy).isoformat()
     return shifted
 
 

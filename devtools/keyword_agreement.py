@@ -22,19 +22,17 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from assistant.index.keywords import TITLE_WEIGHT, KeywordHit, KeywordIndex, query_terms
+from assistant.index.keywords import BM25_RANK, KeywordHit, KeywordIndex, match_any, query_terms
 from assistant.search.retriever import Retriever
 from assistant.types import Filters
-from devtools.bench_scale import COPY_SHIFT_DAYS
+from devtools.bench_scale import copy_day
 from devtools.eval_retrieval import eval_store_folder, load_questions
-
-_BM25 = f"bm25(chunks, 1.0, {TITLE_WEIGHT})"
 
 
 class _Recorder:
@@ -78,7 +76,7 @@ def recorded_searches(data: Path, limit: int) -> list[dict[str, Any]]:
 def _shifted(day: int | None, copy: int) -> int | None:
     if not day or not copy:
         return day
-    moved = date(day // 10000, day // 100 % 100, day % 100) - timedelta(COPY_SHIFT_DAYS * copy)
+    moved = copy_day(date(day // 10000, day // 100 % 100, day % 100), copy)
     return int(moved.strftime("%Y%m%d"))
 
 
@@ -106,13 +104,13 @@ def full_ranking(db: sqlite3.Connection, search: dict[str, Any]) -> list[float]:
     terms = query_terms(search["text"])
     if not terms:
         return []
-    sql = f"SELECT -{_BM25} FROM chunks WHERE chunks MATCH ?"
-    args: list[Any] = [" OR ".join(f'"{t}"' for t in terms)]
+    sql = f"SELECT -{BM25_RANK} FROM chunks WHERE chunks MATCH ?"
+    args: list[Any] = [match_any(terms)]
     for column, op in (("since_day", ">="), ("until_day", "<=")):
         if search[column] is not None:
             sql += f" AND day {op} ?"
             args.append(search[column])
-    rows = db.execute(f"{sql} ORDER BY {_BM25} LIMIT ?", [*args, search["k"]]).fetchall()
+    rows = db.execute(f"{sql} ORDER BY {BM25_RANK} LIMIT ?", [*args, search["k"]]).fetchall()
     return [r[0] for r in rows]
 
 

@@ -73,6 +73,10 @@ class Evidence:
     quote: str = ""
     best: float = 0.0
 
+    def support(self) -> Support:
+        """Its best sentence, as the quote under the citation of ``passage``."""
+        return Support(self.passage, self.quote, 1.0)
+
 
 def weigh_options(listed: ListedOptions, passages: Sequence[Passage]) -> list[Evidence]:
     """For each option, the weight of the sentences that name it and the best of them."""
@@ -113,14 +117,10 @@ def answer_from_options(listed: ListedOptions, passages: Sequence[Passage]) -> A
     if len(leaders) > 1:
         named = " and ".join(listed.label(i) for i in leaders)
         sentence = f"The articles name {named} alike, so they do not settle which it is."
-        sources = tuple(_support(evidence[i]) for i in leaders)
+        sources = tuple(evidence[i].support() for i in leaders)
         return Attribution([CitedSentence(sentence, (), sources)])
     # The option alone: the footer says it was picked from the passages, and the quote
     # under its citation is the sentence that names it.
     pick = evidence[leaders[0]]
     sentence = f"{listed.label(leaders[0])}."
-    return Attribution([CitedSentence(sentence, (pick.passage,), (_support(pick),))])
-
-
-def _support(evidence: Evidence) -> Support:
-    return Support(evidence.passage, evidence.quote, 1.0)
+    return Attribution([CitedSentence(sentence, (pick.passage,), (pick.support(),))])

@@ -24,7 +24,7 @@ from assistant.answer.mentions import mentioned, phrase_words
 from assistant.answer.options import ListedOptions, weigh_options
 from assistant.answer.wording import content_words, normalize
 from assistant.text import capitalized_words
-from assistant.types import Attribution, CitedSentence, Passage, Support
+from assistant.types import Attribution, CitedSentence, Passage
 
 # A question sentence that asks for one name, number, place or date. "What" questions about
 # what was said, what happened or what something means ask for an account, which two
@@ -105,5 +105,4 @@ def backed_short_answer(short: str, question: str, passages: list[Passage]) -> A
     if evidence.best < BACKING_WEIGHT:
         return None
     sentence = short if short.endswith((".", "!", "?")) else f"{short}."
-    support = Support(evidence.passage, evidence.quote, 1.0)
-    return Attribution([CitedSentence(sentence, (evidence.passage,), (support,))])
+    return Attribution([CitedSentence(sentence, (evidence.passage,), (evidence.support(),))])

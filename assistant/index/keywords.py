@@ -27,7 +27,8 @@ from pathlib import Path
 
 # A word in the headline says more about what a chunk is about than one in its text.
 TITLE_WEIGHT = 2.0
-_BM25 = f"bm25(chunks, 1.0, {TITLE_WEIGHT})"
+# FTS5's BM25 rank of a chunk (lower is better), the headline weighted above the text.
+BM25_RANK = f"bm25(chunks, 1.0, {TITLE_WEIGHT})"
 # Row ids: day (YYYYMMDD, 0 when unknown) * ROWS_PER_DAY + a counter within the day.
 ROWS_PER_DAY = 10**9
 # The layout of the row ids above (PRAGMA user_version); an index of another layout is
@@ -61,7 +62,7 @@ class KeywordHit:
     score: float  # higher is better
 
 
-def _any(terms: Sequence[str]) -> str:
+def match_any(terms: Sequence[str]) -> str:
     """An FTS5 query matching any of ``terms``, each quoted so it is read as a word."""
     return " OR ".join(f'"{t}"' for t in terms)
 
@@ -255,16 +256,16 @@ class KeywordIndex:
             if not rare:
                 low = self._newest_matches_start(terms, low, high)
                 rare, common = terms, []
-            queries = [_any(rare)]
+            queries = [match_any(rare)]
             if common:
-                queries = [f"({_any(rare)}) AND ({_any(common)})"]
-                queries.append(f"({_any(rare)}) NOT ({_any(common)})")
+                queries = [f"({match_any(rare)}) AND ({match_any(common)})"]
+                queries.append(f"({match_any(rare)}) NOT ({match_any(common)})")
             found = {r[0]: r for match in queries for r in self._rank(match, low, high, filters, k)}
             if common and len(found) < k:
                 # Too few chunks hold a rare word: the newest ones with only common words
                 # fill the list, as when no word is rare.
                 newest = self._newest_matches_start(terms, low, high)
-                for r in self._rank(_any(terms), newest, high, filters, k):
+                for r in self._rank(match_any(terms), newest, high, filters, k):
                     found.setdefault(r[0], r)
         # Of chunks scored alike (syndicated copies), the newest comes first.
         ranked = sorted(found.values(), key=lambda r: (-r[2], -r[3]))[:k]
@@ -277,8 +278,8 @@ class KeywordIndex:
         (chunk id, article id, BM25 score, row id)."""
         where, args = filters
         return self._db.execute(
-            f"SELECT chunk_id, article_id, -{_BM25}, rowid FROM chunks WHERE chunks MATCH ? "
-            f"AND rowid BETWEEN ? AND ?{where} ORDER BY {_BM25}, rowid DESC LIMIT ?",
+            f"SELECT chunk_id, article_id, -{BM25_RANK}, rowid FROM chunks WHERE chunks MATCH ? "
+            f"AND rowid BETWEEN ? AND ?{where} ORDER BY {BM25_RANK}, rowid DESC LIMIT ?",
             [match, low, high, *args, k],
         ).fetchall()
 
@@ -288,7 +289,7 @@ class KeywordIndex:
             term: self._db.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE chunks MATCH ? "
                 "AND rowid BETWEEN ? AND ? LIMIT ?)",
-                (_any([term]), low, high, CANDIDATE_BUDGET + 1),
+                (match_any([term]), low, high, CANDIDATE_BUDGET + 1),
             ).fetchone()[0]
             for term in terms
         }
@@ -307,7 +308,7 @@ class KeywordIndex:
         row = self._db.execute(
             "SELECT rowid FROM chunks WHERE chunks MATCH ? AND rowid BETWEEN ? AND ? "
             "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            (_any(terms), low, high, CANDIDATE_BUDGET - 1),
+            (match_any(terms), low, high, CANDIDATE_BUDGET - 1),
         ).fetchone()
         return low if row is None else max(low, int(row[0]))
 
