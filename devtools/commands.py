@@ -325,7 +325,7 @@ def eval_claim_thresholds(
         held = [r for r in records if in_split(r.id, check_on)]
         chosen = choose(tune)
         click.echo(f"Chosen on the {choose_on} half ({len(tune)} claims): {describe(chosen)}")
-        for label, settings in (("before (old settings)", ChainSettings()), ("chosen", chosen)):
+        for label, settings in (("the chain's settings", ChainSettings()), ("chosen", chosen)):
             for half, group in ((choose_on, tune), (check_on, held)):
                 figures = replay(group, settings)
                 click.echo(

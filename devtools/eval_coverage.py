@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from assistant.answer.stance import REFUTE_LIFT, SUPPORT_LIFT, StanceJudge
+from assistant.answer.stance import FACT_CHECK, StanceJudge
 from assistant.config import Settings
 from assistant.stories.coverage import (
     COMPARISON_LIFT,
@@ -126,8 +126,13 @@ def run_coverage_pairs(settings: Settings, as_json: bool) -> None:
                 chain.judge = StanceJudge(chains.llm, chains.factcheck.judge.prompt)
                 return chain.judge_passage
 
+            f = FACT_CHECK
+            fact_check_label = (
+                f"fact check's (lifts {f.support_lift} / {f.refute_lift}, "
+                f"margins {f.support_margin} / {f.refute_margin})"
+            )
             judges: dict[str, Callable[[], JudgePassage]] = {
-                f"fact check's ({SUPPORT_LIFT}, {REFUTE_LIFT})": fact_check_thresholds,
+                fact_check_label: fact_check_thresholds,
                 f"coverage's (both {COMPARISON_LIFT})": lambda: comparison_judge(
                     chains.factcheck, chains.llm
                 ),

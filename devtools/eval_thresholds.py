@@ -4,10 +4,10 @@ judgements, without asking the model again.
 ``assistant eval claims --judge-all --json`` records, for every retrieved passage of every
 claim, the share of the claim's words its excerpt holds, its retrieval rank and the judge's
 two lifts. The chain's verdict is a function of those and of a few settings (how many
-passages are judged and in which order, the word-share gate, the two lift thresholds, the
-dominance of one side over the other, the plan rule). Replaying the recorded judgements
-under other settings gives exactly the verdicts the chain would give, so the settings can
-be chosen on one half of the claims and checked on the other.
+passages are judged and in which order, the word-share gate, the lifts and margins each
+stance needs, the dominance of one side over the other, the plan rule). Replaying the
+recorded judgements under other settings gives exactly the verdicts the chain would give,
+so the settings can be chosen on one half of the claims and checked on the other.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.factcheck import overall_verdict
+from assistant.answer.factcheck import JUDGED_PASSAGES, MIN_OVERLAP, overall_verdict
 from assistant.answer.plans import speaks_of_plan
-from assistant.answer.weighing import weigh
+from assistant.answer.stance import FACT_CHECK, NO_MARGIN, Stance, StanceScores, Thresholds
+from assistant.answer.weighing import DOMINANCE, weigh
 from assistant.errors import ConfigError
 from assistant.types import Verdict
 from devtools.eval_claims import FAILED, accuracy, macro_f1
@@ -29,13 +30,23 @@ from devtools.eval_claims import FAILED, accuracy, macro_f1
 
 @dataclass(frozen=True)
 class ChainSettings:
-    judged: int = 4  # passages judged per claim
-    by_overlap: bool = False  # the passages holding most of the claim's words, else by rank
-    min_overlap: float = 0.4
-    support_lift: float = 3.75
-    refute_lift: float = 4.0
-    dominance: float = float("inf")  # inf: passages both ways are always CONFLICTING
+    """The fact check's settings; the defaults are the chain's own."""
+
+    judged: int = JUDGED_PASSAGES  # passages judged per claim
+    by_overlap: bool = True  # the passages holding most of the claim's words, else by rank
+    min_overlap: float = MIN_OVERLAP
+    support_lift: float = FACT_CHECK.support_lift
+    refute_lift: float = FACT_CHECK.refute_lift
+    support_margin: float = FACT_CHECK.support_margin
+    refute_margin: float = FACT_CHECK.refute_margin
+    dominance: float = DOMINANCE  # inf: passages both ways are always CONFLICTING
     plan_rule: bool = True
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            self.support_lift, self.refute_lift, self.support_margin, self.refute_margin
+        )
 
 
 @dataclass(frozen=True)
@@ -92,22 +103,20 @@ def replay_part(
         readings,
         key=lambda r: (-r["overlap"], r["rank"]) if settings.by_overlap else (r["rank"],),
     )
-    sided: list[tuple[str, float, str]] = []
+    thresholds = settings.thresholds
+    sided: list[tuple[Stance, float, str]] = []
     asked = 0
     for reading in order[: settings.judged]:
         lifts = reading["support_lift"], reading["refute_lift"]
         if reading["overlap"] < settings.min_overlap or lifts[0] is None or lifts[1] is None:
             continue
         asked += 1
-        support = lifts[0] - settings.support_lift
-        refute = lifts[1] - settings.refute_lift
-        if support < 0 and refute < 0:
+        scores = StanceScores(*lifts)
+        stance = thresholds.decide(scores)
+        if stance == "unclear" or (stance == "supports" and settings.plan_rule and reading["plan"]):
             continue
-        stance = "supports" if support >= 0 and (refute < 0 or support >= refute) else "refutes"
-        if stance == "supports" and settings.plan_rule and reading["plan"]:
-            continue
-        sided.append((stance, support if stance == "supports" else refute, reading["id"]))
-    verdict = weigh([(s, x) for s, x, _ in sided], settings.dominance)  # type: ignore[misc]
+        sided.append((stance, thresholds.strength(scores, stance), reading["id"]))
+    verdict = weigh([(s, x) for s, x, _ in sided], settings.dominance)
     return verdict, [i for _, _, i in sided], asked
 
 
@@ -142,11 +151,13 @@ def replay(records: Iterable[Recorded], settings: ChainSettings) -> dict[str, An
 
 GRID: dict[str, Sequence[Any]] = {
     "judged": (2, 4, 6),
-    "by_overlap": (True, False),
-    "min_overlap": (0.0, 0.25, 0.3, 0.35, 0.4, 0.5),
-    "support_lift": tuple(x / 2 for x in range(4, 13)),  # 2.0 .. 6.0
-    "refute_lift": tuple(x / 2 for x in range(4, 13)),
-    "dominance": (0.5, 1.0, 2.0, 3.0, float("inf")),
+    "by_overlap": (True,),
+    "min_overlap": (0.25, 0.3, 0.4),
+    "support_lift": (3.5, 3.75, 4.0),
+    "refute_lift": (3.75, 4.0, 4.25),
+    "support_margin": (NO_MARGIN, -0.3, -0.2, -0.1, 0.0, 0.1),
+    "refute_margin": (NO_MARGIN, 0.2, 0.3, 0.4, 0.5),
+    "dominance": (0.1, 0.2, 0.3, 0.5, float("inf")),
     "plan_rule": (True,),
 }
 

@@ -12,7 +12,14 @@ from assistant.answer.excerpts import Excerpt
 from assistant.answer.factcheck import FactCheckChain, Judgement
 from assistant.answer.prompts import load_prompts
 from assistant.answer.quotes import quote_in
-from assistant.answer.stance import REFUTE_LIFT, SUPPORT_LIFT, Stance, StanceScores
+from assistant.answer.stance import (
+    FACT_CHECK,
+    NO_MARGIN,
+    REFUTE_LIFT,
+    SUPPORT_LIFT,
+    Stance,
+    StanceScores,
+)
 from assistant.config import PROJECT_ROOT
 from assistant.errors import AssistantError
 from assistant.stories.coverage import (
@@ -221,12 +228,12 @@ def test_the_comparing_judge_is_the_fact_check_judge_with_one_lift() -> None:
     judge = comparison_judge(factcheck, llm)
     comparing = judge.__self__  # type: ignore[attr-defined]
     assert comparing.judge.prompt is factcheck.judge.prompt
-    assert comparing.judge.support_lift == comparing.judge.refute_lift == REFUTE_LIFT
+    compared = comparing.judge.thresholds
+    assert compared.support_lift == compared.refute_lift == REFUTE_LIFT
+    assert compared.support_margin == compared.refute_margin == NO_MARGIN
     # The fact check itself keeps its own thresholds, and one comparing chain serves it.
-    assert (factcheck.judge.support_lift, factcheck.judge.refute_lift) == (
-        SUPPORT_LIFT,
-        REFUTE_LIFT,
-    )
+    assert factcheck.judge.thresholds == FACT_CHECK
+    assert (FACT_CHECK.support_lift, FACT_CHECK.refute_lift) == (SUPPORT_LIFT, REFUTE_LIFT)
     assert comparison_judge(factcheck, llm).__self__ is comparing  # type: ignore[attr-defined]
 
 

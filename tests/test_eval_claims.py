@@ -349,9 +349,6 @@ def test_replaying_recorded_judgements_gives_the_chains_verdicts(
 ) -> None:
     """What `eval claim-thresholds` chooses from: a run that judges every passage, replayed
     with the chain's own settings, gives the verdicts and evidence the chain gives."""
-    from assistant.answer.factcheck import JUDGED_PASSAGES, MIN_OVERLAP
-    from assistant.answer.stance import REFUTE_LIFT, SUPPORT_LIFT
-    from assistant.answer.weighing import DOMINANCE
     from devtools.eval_thresholds import ChainSettings, load_recorded, replay
 
     claims = load_claims(data / "claims.jsonl")
@@ -361,10 +358,7 @@ def test_replaying_recorded_judgements_gives_the_chains_verdicts(
     recorded.write_text(json.dumps(evaluate_claims(wide, claims)), encoding="utf-8")
     direct = evaluate_claims(fake_factcheck(services), claims)
     texts = {c.id: c.text for c in claims}
-    settings = ChainSettings(
-        JUDGED_PASSAGES, True, MIN_OVERLAP, SUPPORT_LIFT, REFUTE_LIFT, DOMINANCE
-    )
-    replayed = replay(load_recorded(recorded, texts), settings)
+    replayed = replay(load_recorded(recorded, texts), ChainSettings())  # the chain's own
     assert replayed["accuracy"] == direct["accuracy"]
     assert replayed["macro_f1"] == direct["macro_f1"]
     assert replayed["evidence_recall"] == direct["evidence_recall"]

@@ -24,10 +24,12 @@ from assistant.answer.plans import speaks_of_plan
 from assistant.answer.prompts import load_prompts
 from assistant.answer.quotes import normalize, quote_in
 from assistant.answer.stance import (
+    FACT_CHECK,
+    NO_MARGIN,
     StanceScores,
+    Thresholds,
     answer_probabilities,
     calibrate,
-    decide,
     first_token_alternatives,
     word_scores,
 )
@@ -120,20 +122,22 @@ def test_calibration_takes_out_the_models_bias() -> None:
     # Raw, UNKNOWN wins; against the content-free prior, the passage moved TRUE far up.
     scores = calibrate({"supports": 0.4, "refutes": 0.01, "unclear": 0.59}, prior)
     assert scores.support_lift == pytest.approx(math.log(0.4 / 0.59) - math.log(0.01 / 0.98))
-    assert decide(scores) == "supports"
+    assert FACT_CHECK.decide(scores) == "supports"
     # The same raw answer from a model that always says TRUE that much settles nothing.
     biased = calibrate(
         {"supports": 0.4, "refutes": 0.01, "unclear": 0.59},
         {"supports": 0.4, "refutes": 0.01, "unclear": 0.59},
     )
-    assert biased.support_lift == pytest.approx(0.0) and decide(biased) == "unclear"
+    assert biased.support_lift == pytest.approx(0.0) and FACT_CHECK.decide(biased) == "unclear"
     # An answer missing from the top alternatives counts as nearly impossible, not an error.
     assert calibrate({"unclear": 1.0}, prior).refute_lift < -5
 
 
 def test_decisions_need_a_lift_and_take_the_stronger_side() -> None:
+    lifts_alone = Thresholds(4.0, 4.5, NO_MARGIN, NO_MARGIN)
+
     def stance(support: float, refute: float) -> str:
-        return decide(StanceScores(support, refute), support_lift=4.0, refute_lift=4.5)
+        return lifts_alone.decide(StanceScores(support, refute))
 
     assert stance(4.5, 1.0) == "supports"
     assert stance(1.0, 4.6) == "refutes"
@@ -142,10 +146,27 @@ def test_decisions_need_a_lift_and_take_the_stronger_side() -> None:
     assert stance(4.2, 6.0) == "refutes"
 
 
+def test_decisions_need_a_lean_as_well_as_a_lift() -> None:
+    """A passage that moves TRUE and FALSE alike away from UNKNOWN is on the claim's
+    subject but takes no side; the margin says which way it leans."""
+    judge = Thresholds(4.0, 4.0, support_margin=-0.2, refute_margin=0.4)
+
+    def stance(support: float, refute: float) -> str:
+        return judge.decide(StanceScores(support, refute))
+
+    assert stance(4.6, 4.5) == "supports"
+    assert stance(4.5, 4.6) == "supports"  # within the support margin
+    assert stance(4.5, 4.8) == "unclear"  # leans to FALSE, not far enough to refute
+    assert stance(4.5, 5.0) == "refutes"
+    assert stance(3.0, 2.0) == "unclear"  # leans to TRUE, but hardly moved from UNKNOWN
+    # Strength is the lesser of the two excesses: lift 0.6 past, lean 0.3 past.
+    assert judge.strength(StanceScores(4.6, 4.5), "supports") == pytest.approx(0.3)
+
+
 def test_a_reply_without_log_probabilities_is_read_from_its_word() -> None:
-    assert decide(word_scores("FALSE")) == "refutes"
-    assert decide(word_scores("True.")) == "supports"
-    assert decide(word_scores("I cannot tell")) == "unclear"
+    assert FACT_CHECK.decide(word_scores("FALSE")) == "refutes"
+    assert FACT_CHECK.decide(word_scores("True.")) == "supports"
+    assert FACT_CHECK.decide(word_scores("I cannot tell")) == "unclear"
     assert not word_scores("TRUE").calibrated
     assert first_token_alternatives(AIMessage(content="TRUE")) is None
     message = AIMessage(
@@ -247,7 +268,7 @@ def test_supported_claim_shows_the_judged_excerpt_verified(cache_dir: Any) -> No
         ("The city opened the new bridge on Monday.", True, "supports")
     ]
     assert result.evidence[0].passage.published == "2024-03-25"
-    assert "Passage 1 (Story p1) supports the claim (judge: only just)." in result.explanation
+    assert "Passage 1 (Story p1) supports the claim (judge: sure)." in result.explanation
     # The model's bias is asked for once and reused.
     assert sum("Passage: N/A" in a for a in model.asked) == 1
 

@@ -32,11 +32,15 @@ _MAX_CLAIMS = 8
 _SPLIT_TOKENS = 300
 _MIN_COVERAGE = 0.4  # of the text's content words, in the model's claims together
 # A passage is judged only when one of its sentences holds this share of the claim's
-# content words; chosen with the stance thresholds (see answer/stance.py).
-MIN_OVERLAP = 0.4
+# content words (and a second sentence joins its excerpt only with as much). Chosen with
+# the stance thresholds (see answer/stance.py): at 0.4 the judge saw a claim's gold
+# evidence for only about a quarter of the claims.
+MIN_OVERLAP = 0.25
 # Passages the model is asked about, per claim: those whose excerpts hold most of the
-# claim's words among all the passages retrieved. Each costs about 0.4 s on 2 cores.
-JUDGED_PASSAGES = 4
+# claim's words among all the passages retrieved (ASSISTANT_TOP_K, 6). Judging all six
+# found more evidence than four on the even half of the claims, and as much again on the
+# odd half; each question costs about 0.6 s on 2 cores.
+JUDGED_PASSAGES = 6
 
 
 @dataclass(frozen=True)

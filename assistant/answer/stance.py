@@ -5,10 +5,11 @@ info"), even when a passage says the claim outright. Its first-token probabiliti
 TRUE / FALSE / UNKNOWN carry more than its generated word does, once the model's bias is
 taken out (contextual calibration, Zhao et al. 2021, "Calibrate Before Use"): the same
 question is asked about a content-free passage and claim ("N/A"), and a passage is read
-as supporting the claim when it raises the odds of TRUE against UNKNOWN far above that
-baseline; likewise FALSE for a refutation. What counts is how far the passage moves the
-model away from UNKNOWN, not TRUE against FALSE: on held-out claims the first rule kept
-its macro-F1 and the second did not.
+as supporting the claim when it raises the odds of TRUE against UNKNOWN above that
+baseline (its lift) and, beyond the baseline too, the odds of TRUE against FALSE (its
+margin); likewise FALSE for a refutation. Nearly every passage that shares the claim's
+words moves the model far from UNKNOWN, towards TRUE and FALSE alike: the lifts tell a
+passage on the claim's subject from one off it, and the margin tells which way it leans.
 
 Servers that return no log-probabilities are read from the answer word itself.
 """
@@ -44,6 +45,15 @@ _MIN_ANSWER_SHARE = 0.5
 # that `assistant eval claims` reads, never on the first 300, which the README reports.
 SUPPORT_LIFT = 3.75
 REFUTE_LIFT = 4.0
+# How far a passage must move TRUE against FALSE, beyond the baseline, to support the
+# claim, and FALSE against TRUE to refute it (natural log of the odds ratio). Chosen with
+# `assistant eval claim-thresholds` on judgements recorded over the even half of those
+# claims (`eval claims --split even --judge-all`), and checked on the odd half; see the
+# README. Below zero for support: this model, asked about a passage that states the claim,
+# still gives FALSE about as much as TRUE beside the baseline's odds.
+SUPPORT_MARGIN = -0.2
+REFUTE_MARGIN = 0.4
+NO_MARGIN = -math.inf  # the lift alone decides
 _CERTAIN = 20.0  # the lift given to an answer read from a reply's word
 
 
@@ -130,30 +140,50 @@ def word_scores(reply: str) -> StanceScores:
     return StanceScores(-_CERTAIN, -_CERTAIN, calibrated=False)
 
 
-def decide(
-    scores: StanceScores, support_lift: float = SUPPORT_LIFT, refute_lift: float = REFUTE_LIFT
-) -> Stance:
-    """A passage that moves both answers takes the side it moved further."""
-    supports = scores.support_lift >= support_lift
-    refutes = scores.refute_lift >= refute_lift
-    if supports and refutes:
+@dataclass(frozen=True)
+class Thresholds:
+    """What a passage must reach to take a side (see the constants above)."""
+
+    support_lift: float = SUPPORT_LIFT
+    refute_lift: float = REFUTE_LIFT
+    support_margin: float = SUPPORT_MARGIN
+    refute_margin: float = REFUTE_MARGIN
+
+    def excess(self, scores: StanceScores) -> tuple[float, float]:
+        """How far the passage went past what support, and refutation, need: the lesser
+        of its excess in lift and in margin (negative: how far it stayed short)."""
+        lean = scores.support_lift - scores.refute_lift
         return (
-            "supports"
-            if scores.support_lift - support_lift >= scores.refute_lift - refute_lift
-            else "refutes"
+            min(scores.support_lift - self.support_lift, lean - self.support_margin),
+            min(scores.refute_lift - self.refute_lift, -lean - self.refute_margin),
         )
-    return "supports" if supports else "refutes" if refutes else "unclear"
+
+    def decide(self, scores: StanceScores) -> Stance:
+        """A passage that reaches both sides takes the one it went further past."""
+        support, refute = self.excess(scores)
+        if support >= 0 and refute >= 0:
+            return "supports" if support >= refute else "refutes"
+        return "supports" if support >= 0 else "refutes" if refute >= 0 else "unclear"
+
+    def strength(self, scores: StanceScores, stance: Stance) -> float:
+        """How far the passage went past what its stance needs; for a passage that took
+        no side, how far the nearer side stayed short (negative)."""
+        support, refute = self.excess(scores)
+        if stance == "supports":
+            return support
+        if stance == "refutes":
+            return refute
+        return max(support, refute)
+
+
+FACT_CHECK = Thresholds()
 
 
 class StanceJudge:
     """Asks the model one short question per passage: TRUE, FALSE or UNKNOWN."""
 
     def __init__(
-        self,
-        llm: BaseChatModel,
-        prompt: ChatPromptTemplate,
-        support_lift: float = SUPPORT_LIFT,
-        refute_lift: float = REFUTE_LIFT,
+        self, llm: BaseChatModel, prompt: ChatPromptTemplate, thresholds: Thresholds = FACT_CHECK
     ) -> None:
         # Two tokens are enough for the answer word; the probabilities of the first are
         # what is read. llama.cpp's server takes the bound from the request body.
@@ -161,8 +191,7 @@ class StanceJudge:
         self.llm = llm.bind(logprobs=True, top_logprobs=_TOP_LOGPROBS, **bound)
         self.plain_llm = llm.bind(**bound)
         self.prompt = prompt
-        self.support_lift = support_lift
-        self.refute_lift = refute_lift
+        self.thresholds = thresholds
         self._prior: dict[Stance, float] | None = None
         self._logprobs_refused = False
 
@@ -216,15 +245,7 @@ class StanceJudge:
         return calibrate(mass.probabilities, prior)
 
     def stance(self, scores: StanceScores) -> Stance:
-        return decide(scores, self.support_lift, self.refute_lift)
+        return self.thresholds.decide(scores)
 
     def strength(self, scores: StanceScores, stance: Stance) -> float:
-        """How far the lift of the stance taken went past its threshold; for a passage
-        that took no side, how far the nearer of the two stayed below (negative)."""
-        support = scores.support_lift - self.support_lift
-        refute = scores.refute_lift - self.refute_lift
-        if stance == "supports":
-            return support
-        if stance == "refutes":
-            return refute
-        return max(support, refute)
+        return self.thresholds.strength(scores, stance)

@@ -1,7 +1,7 @@
 """From the stances of a claim's passages to its verdict, weighing each by its strength.
 
-A passage's strength is how far the judge's lift went past the threshold of its stance
-(see answer/stance.py). The strongest support and the strongest refutation are compared:
+A passage's strength is how far the judge went past what its stance needs, in lift and in
+margin (see answer/stance.py). The strongest support and the strongest refutation are compared:
 when one outweighs the other by ``DOMINANCE`` or more, it decides (a clear support is not
 undone by a refutation the judge barely made); when they are close, the sources disagree
 and the claim is CONFLICTING.
@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from assistant.answer.stance import Stance
 from assistant.types import Verdict
 
-# How much further one side's strongest passage must go past its threshold than the other
-# side's for it to decide. Chosen with `assistant eval claims --split even` (the figures in
-# the README's fact-check section come from the odd half); see the README.
-DOMINANCE = 2.0
+# How much further one side's strongest passage must go past what its stance needs than
+# the other side's for it to decide. On the judgements recorded over the even half of the
+# claims, any value from 0.5 up scored as well as never deciding (passages both ways always
+# CONFLICTING), and lower ones worse; see the README.
+DOMINANCE = 0.5
 
 
 def weigh(stances: Sequence[tuple[Stance, float]], dominance: float = DOMINANCE) -> Verdict:
@@ -38,14 +39,17 @@ def weigh(stances: Sequence[tuple[Stance, float]], dominance: float = DOMINANCE)
 
 
 def certainty(strength: float) -> str:
-    """How sure the judge was, in words, from how far its lift went past the threshold
-    (negative: how far it stayed below)."""
-    if strength >= 3.0:
+    """How sure the judge was, in words, from how far the passage went past what its
+    stance needs (negative: how far it stayed short). The steps follow the spread of
+    strengths over the judgements recorded on the even half of the CLIMATE-FEVER claims:
+    of the passages that took a side, a tenth went past 0.5, half past 0.2 (support) or
+    0.12 (refutation); those that took none mostly stayed within 0.1 of a side."""
+    if strength >= 0.5:
         return "sure"
-    if strength >= 1.0:
+    if strength >= 0.2:
         return "fairly sure"
     if strength >= 0.0:
         return "only just"
-    if strength >= -1.5:
+    if strength >= -0.1:
         return "nearly took a side"
     return "far from taking a side"

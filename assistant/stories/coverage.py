@@ -25,10 +25,10 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answer.excerpts import Excerpt, evidence_excerpt
-from assistant.answer.factcheck import MIN_OVERLAP, FactCheckChain, Judgement
+from assistant.answer.factcheck import FactCheckChain, Judgement
 from assistant.answer.key_sentences import key_sentences
 from assistant.answer.quotes import quote_in
-from assistant.answer.stance import REFUTE_LIFT, StanceJudge
+from assistant.answer.stance import NO_MARGIN, REFUTE_LIFT, StanceJudge, Thresholds
 from assistant.answer.weighing import weigh
 from assistant.errors import AssistantError
 from assistant.index.keywords import query_terms
@@ -50,8 +50,14 @@ MIN_WORDS = 6
 # answers need the same lift (the fact check's lift for a refutation). On the crafted
 # pairs of `assistant eval coverage-pairs` (events other than the tests'), the bundled
 # 0.5B model flagged 7 of 8 pairs of different figures with this, 1 of 8 with the fact
-# check's thresholds; 3 of 4 pairs of the same figure agreed with either.
+# check's thresholds; 3 of 4 pairs of the same figure agreed with either. The lift alone
+# decides: the fact check's margins were chosen on claims, not on pairs of reports.
 COMPARISON_LIFT = REFUTE_LIFT
+COMPARISON = Thresholds(COMPARISON_LIFT, COMPARISON_LIFT, NO_MARGIN, NO_MARGIN)
+
+# The share of each other's content words two outlets' sentences need to be compared
+# (and the judge to be asked): the fact check's gate when the lift above was chosen.
+PAIR_OVERLAP = 0.4
 
 JudgePassage = Callable[[str, Passage, Excerpt | None], Judgement]
 Reading = Literal["AGREE", "CONFLICTING", "NOT SETTLED"]
@@ -122,7 +128,8 @@ def comparison_judge(factcheck: FactCheckChain, llm: BaseChatModel) -> JudgePass
     chain = _COMPARING.get(factcheck)
     if chain is None:
         chain = copy.copy(factcheck)
-        chain.judge = StanceJudge(llm, factcheck.judge.prompt, COMPARISON_LIFT, COMPARISON_LIFT)
+        chain.judge = StanceJudge(llm, factcheck.judge.prompt, COMPARISON)
+        chain.min_overlap = PAIR_OVERLAP
         _COMPARING[factcheck] = chain
     return chain.judge_passage
 
@@ -189,7 +196,7 @@ def _share(wanted: frozenset[str], other: frozenset[str]) -> float:
 
 
 def candidate_pairs(
-    by_outlet: dict[str, list[OutletSentence]], min_overlap: float = MIN_OVERLAP
+    by_outlet: dict[str, list[OutletSentence]], min_overlap: float = PAIR_OVERLAP
 ) -> list[Pair]:
     """Pairs of sentences of different outlets, each holding at least ``min_overlap`` of
     the other's content words (what the judge needs to be asked at all): first those with
