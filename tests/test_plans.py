@@ -25,6 +25,11 @@ NOT_YET_VERSUS_DEED = [
     ("Germany pledged to send more air defence systems.", "Germany sent more air defence systems"),
     ("The mayor promised a new hospital for the district.", "The district got a new hospital"),
     ("The firms vowed to cut emissions by half.", "The firms cut emissions by half"),
+    (
+        "The commitment by both ports to deepen their channels was welcomed.",
+        "Both ports deepened their channels",
+    ),
+    ("The bank is committed to lower its fees.", "The bank lowered its fees"),
     # talks and negotiations
     (
         "The two governments are still negotiating a security agreement.",
@@ -70,6 +75,7 @@ MAY_SUPPORT = [
         "A bill to raise the minimum wage was proposed",
     ),
     ("The airline intends to buy forty new jets.", "The airline agreed to buy forty jets"),
+    ("The club made a commitment to its youth academy.", "The club promised to back its academy"),
     # Deeds told in words that can also announce plans.
     ("The chef prepared dinner for forty guests.", "The chef cooked for forty guests"),
     ("They negotiated a ceasefire on Sunday.", "A ceasefire was agreed on Sunday"),

@@ -4,10 +4,10 @@ preparations does not support a claim that the thing was done.
 Small models read "agreed to prepare a deal" as "signed a deal" and "are still negotiating
 a pact" as "agreed to a pact". The rule is about how news frames what has not happened
 yet, not about any story's words: a sentence is framed as not yet done when it speaks of
-intentions (plans to, intends to, aims to, will), promises (pledged, vowed, committed to
-doing), talks and negotiations, proposals and drafts, or preparations and work under way
-(preparing, working on, worked on). A claim framed the same way is itself about the plan,
-and a passage about the plan may support it.
+intentions (plans to, intends to, aims to, will), promises (pledged, vowed, a commitment,
+committed to doing), talks and negotiations, proposals and drafts, or preparations and
+work under way (preparing, working on, worked on). A claim framed the same way is itself
+about the plan, and a passage about the plan may support it.
 
 "Agreed to" is both: followed by a verb it is an intention ("agreed to speed up talks"),
 followed by a noun it is a deed ("agreed to a ceasefire"). A sentence that, besides its
@@ -39,7 +39,8 @@ _NOT_YET = re.compile(
     r"|agree(?:s|d)?\s+to\s+(?!" + _NOT_A_VERB + r")\w+"
     r"|decide(?:s|d)?\s+to\s+(?!" + _NOT_A_VERB + r")\w+"
     # promises
-    r"|pledg\w*|promis\w*|vow\w*|commit(?:s|ted|ting)?\s+to\s+\w+ing"
+    r"|pledg\w*|promis\w*|vow\w*|commitments?"
+    r"|commit(?:s|ted|ting)?\s+to\s+(?!" + _NOT_A_VERB + r")\w+"
     # talks and negotiations
     r"|negotiat(?:e|es|ing|ion|ions)|talks|in\s+discussions?|under\s+discussion"
     # proposals and drafts
