@@ -94,7 +94,9 @@ class _CurrentChains:
         """A text as the Fact-check tab sends it."""
         chain = self.chat.current().factcheck
         if self.judge_all is not None:
-            chain.evidence_passages, chain.min_overlap = self.judge_all, 0.25
+            from devtools.eval_thresholds import JUDGE_ALL_GATE
+
+            chain.evidence_passages, chain.min_overlap = self.judge_all, JUDGE_ALL_GATE
         return chain.check(text, filters, today)
 
     def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:

@@ -149,12 +149,15 @@ def replay(records: Iterable[Recorded], settings: ChainSettings) -> dict[str, An
     }
 
 
+# The word-share gate of an `eval claims --judge-all` run: what it records, the grid can
+# replay from (the excerpts it records were cut at this gate too).
+JUDGE_ALL_GATE = 0.25
 # The lifts the bundled model gives lie between 3 and 5.5 for nearly every passage it is
-# asked about, and a --judge-all run records passages from a gate of 0.25 up.
+# asked about.
 GRID: dict[str, Sequence[Any]] = {
     "judged": (2, 4, 6),
     "by_overlap": (True,),
-    "min_overlap": (0.25, 0.3, 0.4),
+    "min_overlap": (JUDGE_ALL_GATE, 0.3, 0.4),
     "support_lift": (3.5, 3.75, 4.0),
     "refute_lift": (3.75, 4.0, 4.25),
     "support_margin": (NO_MARGIN, -0.3, -0.2, -0.1, 0.0, 0.1),
