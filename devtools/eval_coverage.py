@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from assistant.answer.stance import FACT_CHECK, StanceJudge
+from assistant.answer.stance import FACT_CHECK
 from assistant.config import Settings
 from assistant.stories.coverage import (
     COMPARISON_LIFT,
@@ -109,7 +109,6 @@ def format_results(results: dict[str, Any]) -> str:
 
 def run_coverage_pairs(settings: Settings, as_json: bool) -> None:
     """Start the chat model, judge the pairs both ways, print the figures."""
-    import copy
     import json
 
     from assistant.app.compose import build_services, start_chat
@@ -121,21 +120,14 @@ def run_coverage_pairs(settings: Settings, as_json: bool) -> None:
         try:
             chains = chat.current()
 
-            def fact_check_thresholds() -> JudgePassage:
-                chain = copy.copy(chains.factcheck)
-                chain.judge = StanceJudge(chains.llm, chains.factcheck.judge.prompt)
-                return chain.judge_passage
-
             f = FACT_CHECK
             fact_check_label = (
                 f"fact check's (lifts {f.support_lift} / {f.refute_lift}, "
                 f"margins {f.support_margin} / {f.refute_margin})"
             )
             judges: dict[str, Callable[[], JudgePassage]] = {
-                fact_check_label: fact_check_thresholds,
-                f"coverage's (both {COMPARISON_LIFT})": lambda: comparison_judge(
-                    chains.factcheck, chains.llm
-                ),
+                fact_check_label: lambda: chains.factcheck.judge_passage,
+                f"coverage's (both {COMPARISON_LIFT})": lambda: comparison_judge(chains.factcheck),
             }
             results = evaluate({name: make() for name, make in judges.items()})
         finally:

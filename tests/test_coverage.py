@@ -225,7 +225,7 @@ def test_the_comparing_judge_is_the_fact_check_judge_with_one_lift() -> None:
     llm = FakeListChatModel(responses=["TRUE"])
     prompts = load_prompts(PROJECT_ROOT / "prompts")
     factcheck = FactCheckChain(llm, lambda q, f: [], prompts, 0.2)
-    judge = comparison_judge(factcheck, llm)
+    judge = comparison_judge(factcheck)
     comparing = judge.__self__  # type: ignore[attr-defined]
     assert comparing.judge.prompt is factcheck.judge.prompt
     compared = comparing.judge.thresholds
@@ -234,7 +234,7 @@ def test_the_comparing_judge_is_the_fact_check_judge_with_one_lift() -> None:
     # The fact check itself keeps its own thresholds, and one comparing chain serves it.
     assert factcheck.judge.thresholds == FACT_CHECK
     assert (FACT_CHECK.support_lift, FACT_CHECK.refute_lift) == (SUPPORT_LIFT, REFUTE_LIFT)
-    assert comparison_judge(factcheck, llm).__self__ is comparing  # type: ignore[attr-defined]
+    assert comparison_judge(factcheck).__self__ is comparing  # type: ignore[attr-defined]
 
 
 def test_the_reports_come_first_then_each_pair_as_it_is_judged() -> None:

@@ -100,9 +100,7 @@ def coverage_of(desk: Services, chat: ChatRuntime, article_id: str) -> Coverage:
     table = desk.store.stories.table
     opened = open_story(table, article_id)
     chains = chat.current()
-    return build_coverage(
-        opened, desk.store.article_passages, comparison_judge(chains.factcheck, chains.llm)
-    )
+    return build_coverage(opened, desk.store.article_passages, comparison_judge(chains.factcheck))
 
 
 def test_the_crafted_reports_make_two_stories(desk: Services) -> None:

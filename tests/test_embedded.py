@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import get_args
 
 import httpx
+import openai
 import pytest
 
-from assistant.config import Settings
+from assistant.answer.prompts import load_prompts
+from assistant.answer.stance import StanceJudge, first_token_alternatives
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import ModelAssetError, ModelUnavailableError
 from assistant.llm.backends import Backend, make_chat_model
 from assistant.llm.bundled import (
@@ -31,7 +34,7 @@ from assistant.llm.bundled import (
     model_path,
     packaged_parts,
 )
-from assistant.llm.local_server import EmbeddedServer
+from assistant.llm.local_server import EmbeddedServer, logprobs_alias
 
 # --- assembly ------------------------------------------------------------------------------
 
@@ -195,12 +198,36 @@ def test_embedded_server_answers_and_stops(
         counted = short.invoke("List the numbers from 1 to 100, one per line, with no other text.")
         assert counted.response_metadata.get("finish_reason") == "length"
 
+        # Under its alias the model reads prompts without per-token probabilities (a third
+        # faster); under the second name it gives the first token's, as the stance judge
+        # needs. The alias is what the server loads first.
+        backend = Backend("embedded", url, SMALL.alias, logprobs_alias(SMALL.alias))
+        assert backend.logprobs_model in [m["id"] for m in models["data"]]
+        judge = make_chat_model(backend, settings, logprobs=True)
+        probed = judge.bind(logprobs=True, top_logprobs=5).invoke("Reply with TRUE.")
+        assert first_token_alternatives(probed)
+        plain = openai.OpenAI(base_url=url, api_key=settings.llm_api_key, max_retries=0)
+        with pytest.raises(openai.InternalServerError, match="logits_all"):
+            plain.chat.completions.create(
+                model=SMALL.alias,
+                messages=[{"role": "user", "content": "Reply with TRUE."}],
+                max_tokens=2,
+                logprobs=True,
+                top_logprobs=5,
+            )
+        # A judge asking the plain name is refused log-probabilities and reads the answer
+        # word instead, without failing.
+        refused = StanceJudge(llm, load_prompts(PROJECT_ROOT / "prompts").judge)
+        assert not refused.scores("The bridge opened on Monday.", "The bridge is open.").calibrated
+        assert llm.invoke("Reply with the word OK and nothing else.").content  # back again
+
         pid, port = server.pid, int(url.rsplit(":", 1)[1].split("/")[0])
         assert pid is not None
     print(
         f"embedded server ready in {ready_s:.1f} s; whole test {time.monotonic() - started:.1f} s"
     )
     assert not server.is_alive() and server.base_url is None
+    assert not server.config_path.exists()  # its settings file goes with it
     assert process_gone(pid)
     assert not port_open(port)
 

@@ -166,7 +166,8 @@ def test_embedded_started_when_ollama_has_nothing(
 ) -> None:
     ollama, start = serve(models, status), Embedded()
     backend = discover_backend(configure(settings, ollama_url=ollama.url), start)
-    assert backend == Backend("embedded", *EMBEDDED) and start.calls == 1
+    assert backend == Backend("embedded", *EMBEDDED, f"{EMBEDDED[1]}+logprobs")
+    assert start.calls == 1
     assert backend.label == "embedded llama.cpp · Qwen2.5-Coder-0.5B-Instruct"
 
 
@@ -204,6 +205,31 @@ def test_chat_model_settings(settings: Settings) -> None:
     # llama-cpp-python's server reads max_tokens; OpenAI's API reads max_completion_tokens.
     payload = llm._get_request_payload([("user", "hi")])
     assert payload["max_completion_tokens"] == 77 and payload["extra_body"] == {"max_tokens": 77}
+
+
+def test_log_probabilities_are_asked_of_the_embedded_servers_second_name(
+    settings: Settings,
+) -> None:
+    """The embedded server reads prompts faster without per-token probabilities and gives
+    them under a second name; any other server gives them for the model itself."""
+    embedded = discover_backend(configure(settings, llm_url=None, ollama_url=""), Embedded())
+    judge = make_chat_model(embedded, settings, logprobs=True)
+    assert isinstance(judge, ChatOpenAI)
+    assert judge.model_name == f"{EMBEDDED[1]}+logprobs" != embedded.model
+    assert make_chat_model(embedded, settings).model_name == EMBEDDED[1]
+    assert Backend("ollama", "http://127.0.0.1:9/v1", "mistral").logprobs_model == "mistral"
+
+
+def test_a_configured_server_listing_a_log_probabilities_name_is_asked_under_it(
+    settings: Settings, serve: Callable[..., FakeServer]
+) -> None:
+    """ASSISTANT_LLM_URL pointed at another app's embedded server, say."""
+    twice = serve(["small", "small+logprobs"])
+    backend = discover_backend(configure(settings, llm_url=twice.url), Embedded())
+    assert (backend.model, backend.logprobs_model) == ("small", "small+logprobs")
+    once = serve(["small"])
+    backend = discover_backend(configure(settings, llm_url=once.url), Embedded())
+    assert backend.logprobs_model == "small"
 
 
 def test_a_bundled_model_chosen_by_name_runs_embedded_even_when_ollama_answers(

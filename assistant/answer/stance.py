@@ -16,6 +16,7 @@ Servers that return no log-probabilities are read from the answer word itself.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -186,8 +187,10 @@ class StanceJudge:
         self, llm: BaseChatModel, prompt: ChatPromptTemplate, thresholds: Thresholds = FACT_CHECK
     ) -> None:
         # Two tokens are enough for the answer word; the probabilities of the first are
-        # what is read. llama.cpp's server takes the bound from the request body.
-        bound = {"extra_body": {"max_tokens": 2}}
+        # what is read. llama.cpp's server takes the bound from the request body. Not
+        # streamed: nobody reads the reply as it comes, and a server that refuses
+        # log-probabilities then says so in an HTTP error (a stream just ends empty).
+        bound = {"extra_body": {"max_tokens": 2}, "stream": False}
         self.llm = llm.bind(logprobs=True, top_logprobs=_TOP_LOGPROBS, **bound)
         self.plain_llm = llm.bind(**bound)
         self.prompt = prompt
@@ -243,6 +246,13 @@ class StanceJudge:
             # The model started some other reply ("The", "**"): its word, if any, counts.
             return word_scores(str(reply.content))
         return calibrate(mass.probabilities, prior)
+
+    def with_thresholds(self, thresholds: Thresholds) -> StanceJudge:
+        """The same judge (model, prompt, and its bias once asked) deciding by other
+        thresholds."""
+        judge = copy.copy(self)
+        judge.thresholds = thresholds
+        return judge
 
     def stance(self, scores: StanceScores) -> Stance:
         return self.thresholds.decide(scores)

@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.answer.factcheck import FactCheckChain
 from assistant.answer.prompts import PromptSet, load_prompts
 from assistant.answer.qa import QAChain
+from assistant.answer.stance import StanceJudge
 from assistant.answer.summarize import SummarizeChain
 from assistant.config import Settings
 from assistant.errors import ConfigError
@@ -149,14 +150,27 @@ def start_chat(settings: Settings, services: Services) -> ChatRuntime:
         return server.start(), server.alias
 
     def build(backend: Backend) -> Chains:
-        return build_chains(make_chat_model(backend, settings), settings, services)
+        return build_chains(
+            make_chat_model(backend, settings),
+            settings,
+            services,
+            judge_llm=make_chat_model(backend, settings, logprobs=True),
+        )
 
     backend = discover_backend(settings, start_embedded)
     log.info("Chat model: %s", backend.label)
     return ChatRuntime(backend, build(backend), holder.get("server"), rebuild=build)
 
 
-def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> Chains:
+def build_chains(
+    llm: BaseChatModel,
+    settings: Settings,
+    services: Services,
+    judge_llm: BaseChatModel | None = None,
+) -> Chains:
+    """The chains on one chat model. ``judge_llm`` is the same model asked for
+    log-probabilities (``make_chat_model(..., logprobs=True)``); without it the fact check's
+    judge asks ``llm``, and reads the answer word if the server gives no log-probabilities."""
     retrieve = services.retriever.retrieve
     prompts = services.prompts
     return Chains(
@@ -179,5 +193,11 @@ def build_chains(llm: BaseChatModel, settings: Settings, services: Services) -> 
             context_tokens=settings.context_tokens + 300,
             min_relevance=settings.min_relevance,
         ),
-        factcheck=FactCheckChain(llm, retrieve, prompts, settings.min_relevance),
+        factcheck=FactCheckChain(
+            llm,
+            retrieve,
+            prompts,
+            settings.min_relevance,
+            judge=StanceJudge(judge_llm or llm, prompts.judge),
+        ),
     )

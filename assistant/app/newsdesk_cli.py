@@ -162,7 +162,7 @@ def coverage(settings: Settings, story_id: str, pairs: int | None) -> None:
         chat = start_chat(settings, services)
         try:
             chains = chat.current()
-            judge = comparison_judge(chains.factcheck, chains.llm)
+            judge = comparison_judge(chains.factcheck)
             started = time.perf_counter()
             steps = coverage_steps(
                 opened, services.store.article_passages, judge, pairs or MAX_COMPARED

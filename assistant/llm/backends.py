@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from assistant.config import Settings
 from assistant.errors import ModelUnavailableError
+from assistant.llm.local_server import logprobs_alias
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,14 @@ class Backend:
     kind: BackendKind
     base_url: str
     model: str
+    # The name to ask when a reply's log-probabilities are read (the stance judge), when it
+    # is not the model's own: the embedded server gives them only under a second name
+    # (see assistant.llm.local_server), which a configured URL may point at too.
+    logprobs_name: str | None = None
+
+    @property
+    def logprobs_model(self) -> str:
+        return self.logprobs_name or self.model
 
     @property
     def label(self) -> str:
@@ -75,7 +84,13 @@ def discover_backend(
         if own_client:
             http.close()
     base_url, alias = start_embedded()
-    return Backend("embedded", base_url, alias)
+    return Backend("embedded", base_url, alias, logprobs_alias(alias))
+
+
+def _serving(kind: BackendKind, base_url: str, model: str, listed: list[str]) -> Backend:
+    """The backend for ``model``, with its log-probabilities name if the server lists one."""
+    with_logprobs = logprobs_alias(model)
+    return Backend(kind, base_url, model, with_logprobs if with_logprobs in listed else None)
 
 
 def list_models(
@@ -113,13 +128,13 @@ def _configured(settings: Settings, base_url: str, http: httpx.Client) -> Backen
             "set ASSISTANT_LLM_MODEL to the model name to use."
         ) from exc
     if settings.llm_model:
-        return Backend("configured", base_url, settings.llm_model)
+        return _serving("configured", base_url, settings.llm_model, models)
     if not models:
         raise ModelUnavailableError(
             f"The chat server at ASSISTANT_LLM_URL={base_url} lists no models; "
             "set ASSISTANT_LLM_MODEL to the model name to use."
         )
-    return Backend("configured", base_url, models[0])
+    return _serving("configured", base_url, models[0], models)
 
 
 def _ollama(settings: Settings, base_url: str, http: httpx.Client) -> Backend | None:
@@ -141,15 +156,18 @@ def _ollama(settings: Settings, base_url: str, http: httpx.Client) -> Backend | 
     return Backend("ollama", base_url, models[0])
 
 
-def make_chat_model(backend: Backend, settings: Settings) -> BaseChatModel:
-    """A streaming OpenAI-compatible chat client for ``backend``."""
+def make_chat_model(
+    backend: Backend, settings: Settings, *, logprobs: bool = False
+) -> BaseChatModel:
+    """A streaming OpenAI-compatible chat client for ``backend``; with ``logprobs``, one for
+    the model name that gives log-probabilities (``Backend.logprobs_model``)."""
     # Imported here: commands that only ingest never load the OpenAI client.
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
         base_url=backend.base_url,
         api_key=SecretStr(settings.llm_api_key),
-        model=backend.model,
+        model=backend.logprobs_model if logprobs else backend.model,
         temperature=settings.temperature,
         # langchain-openai sends this as max_completion_tokens, which llama-cpp-python's
         # server (0.3.x) and older Ollama ignore; they read max_tokens, so send both.

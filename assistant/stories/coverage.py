@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Literal
 
-from langchain_core.language_models import BaseChatModel
-
 from assistant.answer.excerpts import Excerpt, evidence_excerpt
 from assistant.answer.factcheck import FactCheckChain, Judgement
 from assistant.answer.key_sentences import key_sentences
 from assistant.answer.quotes import quote_in
-from assistant.answer.stance import NO_MARGIN, REFUTE_LIFT, StanceJudge, Thresholds
+from assistant.answer.stance import NO_MARGIN, REFUTE_LIFT, Thresholds
 from assistant.answer.weighing import weigh
 from assistant.errors import AssistantError
 from assistant.index.keywords import query_terms
@@ -122,13 +120,13 @@ class Coverage:
 _COMPARING: weakref.WeakKeyDictionary[FactCheckChain, FactCheckChain] = weakref.WeakKeyDictionary()
 
 
-def comparison_judge(factcheck: FactCheckChain, llm: BaseChatModel) -> JudgePassage:
-    """The fact check's judging of one passage (same prompt, same rules for quotes and
-    plans), with one lift for both answers, as comparing outlets needs."""
+def comparison_judge(factcheck: FactCheckChain) -> JudgePassage:
+    """The fact check's judging of one passage (same model, prompt, and rules for quotes
+    and plans), with one lift for both answers, as comparing outlets needs."""
     chain = _COMPARING.get(factcheck)
     if chain is None:
         chain = copy.copy(factcheck)
-        chain.judge = StanceJudge(llm, factcheck.judge.prompt, COMPARISON)
+        chain.judge = factcheck.judge.with_thresholds(COMPARISON)
         chain.min_overlap = PAIR_OVERLAP
         _COMPARING[factcheck] = chain
     return chain.judge_passage

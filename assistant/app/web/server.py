@@ -164,7 +164,7 @@ def build_app(services: Services, chat: ChatRuntime, models: ModelChoice | None 
         services.store,
         services.retriever.retrieve,
         settings.min_relevance,
-        lambda: comparison_judge(chat.current().factcheck, chat.current().llm),
+        lambda: comparison_judge(chat.current().factcheck),
     )
     handler = ChatHandler(chat.current_qa, lambda: chat.backend.label, models, stories.scope)
     summaries = SummaryHandler(lambda: chat.current().summarize, services.store.list_articles)
