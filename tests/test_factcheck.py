@@ -386,7 +386,7 @@ def test_invented_claims_from_the_splitter_are_not_used(cache_dir: Any) -> None:
     ]
 
 
-def test_the_judge_asks_for_log_probabilities_and_a_two_token_answer(cache_dir: Any) -> None:
+def test_the_judge_asks_for_log_probabilities_and_a_one_token_answer(cache_dir: Any) -> None:
     model = StanceModel(answers={"opened": SUPPORTS})
     found = [
         passage("p1", "The city opened the new bridge on Monday."),
@@ -395,7 +395,7 @@ def test_the_judge_asks_for_log_probabilities_and_a_two_token_answer(cache_dir: 
     result = chain(model, found).check_claim("The city opened the new bridge")
     assert result.verdict == "SUPPORTED" and len(result.evidence) == 2
     assert all(o.get("logprobs") is True and o.get("top_logprobs") == 20 for o in model.options)
-    assert all(o["extra_body"] == {"max_tokens": 2} for o in model.options)
+    assert all(o["extra_body"] == {"max_tokens": 1} for o in model.options)
     # The model's bias is asked for once, then reused for every passage.
     assert sum("Passage: N/A" in a for a in model.asked) == 1
     assert len(model.asked) == 3
@@ -423,6 +423,8 @@ def test_a_server_that_refuses_log_probabilities_is_asked_without_them(cache_dir
     fact_check.check_claim("The city opened the new bridge")
     later = model.options[asked_before:]
     assert later and not any(o.get("logprobs") for o in later)  # not asked again
+    # The answer word is read instead, and UNKNOWN may take two tokens.
+    assert all(o["extra_body"] == {"max_tokens": 2} for o in later)
 
 
 def test_an_excerpt_too_short_to_quote_is_not_judged(cache_dir: Any) -> None:

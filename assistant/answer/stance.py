@@ -186,25 +186,28 @@ class StanceJudge:
     def __init__(
         self, llm: BaseChatModel, prompt: ChatPromptTemplate, thresholds: Thresholds = FACT_CHECK
     ) -> None:
-        # Two tokens are enough for the answer word; the probabilities of the first are
-        # what is read. llama.cpp's server takes the bound from the request body. Not
-        # streamed: nobody reads the reply as it comes, and a server that refuses
-        # log-probabilities then says so in an HTTP error (a stream just ends empty).
-        bound = {"extra_body": {"max_tokens": 2}, "stream": False}
-        self.llm = llm.bind(logprobs=True, top_logprobs=_TOP_LOGPROBS, **bound)
-        self.plain_llm = llm.bind(**bound)
+        # The probabilities of the first token are what is read, so one token is asked
+        # for: llama-cpp-python sorts the whole vocabulary for each token it gives
+        # log-probabilities of, and for every token of the prompt too when the reply is
+        # not streamed (about half a second more per question on 2 cores), so passages are
+        # asked about in streamed requests. Without log-probabilities, two tokens are
+        # enough for the answer word (UNKNOWN may come as UN + KNOWN). llama.cpp's server
+        # takes the bound from the request body.
+        self.llm = llm.bind(logprobs=True, top_logprobs=_TOP_LOGPROBS, extra_body={"max_tokens": 1})
+        self.plain_llm = llm.bind(extra_body={"max_tokens": 2})
         self.prompt = prompt
         self.thresholds = thresholds
         self._prior: dict[Stance, float] | None = None
+        self._prior_asked = False
         self._logprobs_refused = False
 
-    def _ask(self, passage: str, claim: str) -> BaseMessage:
+    def _ask(self, passage: str, claim: str, *, stream: bool = True) -> BaseMessage:
         messages = self.prompt.format_messages(passage=passage, claim=claim)
         if self._logprobs_refused:
             with model_errors():
                 return self.plain_llm.invoke(messages)
         try:
-            return self.llm.invoke(messages)
+            return self.llm.invoke(messages, stream=stream)
         except openai.APIStatusError as exc:
             refusal = exc
         except Exception:
@@ -220,25 +223,26 @@ class StanceJudge:
         return reply
 
     def prior(self) -> dict[Stance, float] | None:
-        """The model's answer probabilities with no content: its bias. Asked once. None
-        when the server gives no log-probabilities or the model does not answer with
-        one of the three words."""
-        if self._prior is None:
-            top = first_token_alternatives(self._ask(_CONTENT_FREE, _CONTENT_FREE))
-            if top is None:
-                return None
-            mass = answer_probabilities(top)
-            if mass.share < _MIN_ANSWER_SHARE:
+        """The model's answer probabilities with no content: its bias. Asked once, before
+        any passage, and not streamed: a server that refuses log-probabilities says so in
+        an HTTP error, where a stream would just end (llama-cpp-python's even breaks the
+        connection). None when the server gives no log-probabilities or the model does not
+        answer with one of the three words."""
+        if not self._prior_asked:
+            self._prior_asked = True
+            top = first_token_alternatives(self._ask(_CONTENT_FREE, _CONTENT_FREE, stream=False))
+            mass = answer_probabilities(top) if top is not None else None
+            if mass is not None and mass.share < _MIN_ANSWER_SHARE:
                 log.warning("No usable stance prior: the answers hold %.2f", mass.share)
-                return None
-            self._prior = mass.probabilities
-            log.info("Stance prior: %s", self._prior)
+            elif mass is not None:
+                self._prior = mass.probabilities
+                log.info("Stance prior: %s", self._prior)
         return self._prior
 
     def scores(self, passage: str, claim: str) -> StanceScores:
+        prior = self.prior()
         reply = self._ask(passage, claim)
         top = first_token_alternatives(reply)
-        prior = self.prior() if top is not None else None
         if top is None or prior is None:
             return word_scores(str(reply.content))
         mass = answer_probabilities(top)
