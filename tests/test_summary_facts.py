@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.answer.key_sentences import key_sentences
+from assistant.answer.summary_check import FactGate
 from assistant.answer.summary_facts import SourceFacts, numbers, sentence_facts
 
 SOURCE = (
@@ -59,3 +60,10 @@ def test_key_sentences_skip_short_lines_and_repeats_and_keep_the_articles_order(
     assert not any(s.startswith("Nick Scholfield has been") for s in chosen)  # a repeat
     assert sum(len(s.split()) for s in chosen) <= 50 and 1 < len(chosen) <= 3
     assert chosen == sorted(chosen, key=article.index)
+
+
+def test_the_gate_mends_only_the_decimals_the_article_states() -> None:
+    gate = FactGate("A £1.1bn gap; 2.5 million people; since 2010. 31 replied.")
+    assert gate.mend("a £1. 1bn gap for 2. 5 million") == "a £1.1bn gap for 2.5 million"
+    assert gate.mend("in 2010. 31 replied") == "in 2010. 31 replied"
+    assert gate.mend("cut by 3. 2 points") == "cut by 3. 2 points"  # no 3.2 in the article

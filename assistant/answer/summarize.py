@@ -133,7 +133,8 @@ class SummarizeChain:
         text, done, kept = "", 0, ""
         with model_errors():
             for piece in self.summarize_chains[length].stream(inputs):
-                text += piece
+                # Mended before any sentence end is looked for: "£1. 1" must not end one.
+                text = text[:done] + gate.mend(text[done:] + piece)
                 end = allowed_end(text, length)
                 if end is not None:  # past the length asked for: stop reading the model
                     text = text[:end]

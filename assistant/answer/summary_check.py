@@ -4,6 +4,7 @@ reader is told what was left out and why."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,11 +35,27 @@ def date_in_words(published: str) -> str:
     return f"{published} {day:%B} {day.day}, {day.year}"
 
 
+# A stop and a space inside a number: the bundled model, copying "£1.1bn", at times writes
+# "£1. 1bn", which reads as a sentence ending at "£1." and another beginning "1bn".
+_BROKEN_DECIMAL = re.compile(r"(\d+)\. (\d+)")
+
+
 class FactGate:
     """Checks summary sentences against one article's numbers and names."""
 
     def __init__(self, article: str) -> None:
         self.source = SourceFacts(article)
+
+    def mend(self, text: str) -> str:
+        """``text`` with each number broken by a space after its decimal point made whole
+        again, where the article states the whole number ("2010. 31" stays two numbers
+        unless the article has 2010.31)."""
+
+        def join(match: re.Match[str]) -> str:
+            whole = f"{match[1]}.{match[2]}"
+            return whole if whole in self.source.numbers else match[0]
+
+        return _BROKEN_DECIMAL.sub(join, text)
 
     def check(self, sentence: str) -> Omitted | None:
         missing = self.source.missing(sentence)
