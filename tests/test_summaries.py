@@ -264,21 +264,20 @@ def test_factcheck_tab_shows_why_nothing_settled_the_claim(cache_dir: Any) -> No
 
 # ---- the check of names and numbers against the article --------------------------------
 
-BUDGET_ARTICLE = [
-    Passage(
-        "b0",
-        "budget",
-        0,
-        "The city council approved a new budget on Tuesday after a long debate. The budget "
-        "gives 12 million dollars to repair the old harbour bridge, which was closed in March. "
-        "Mayor Ana Lopez said the bridge would reopen to traffic next spring.",
-        "Council passes budget",
-        "2024-05-01",
-        "wire",
-        "",
-        0.5,
-    )
-]
+
+def one_chunk_article(article_id: str, text: str, title: str, published: str) -> list[Passage]:
+    """An article short enough to be one chunk, from the wire."""
+    return [Passage(f"{article_id}-0", article_id, 0, text, title, published, "wire", "", 0.5)]
+
+
+BUDGET_ARTICLE = one_chunk_article(
+    "budget",
+    "The city council approved a new budget on Tuesday after a long debate. The budget "
+    "gives 12 million dollars to repair the old harbour bridge, which was closed in March. "
+    "Mayor Ana Lopez said the bridge would reopen to traffic next spring.",
+    "Council passes budget",
+    "2024-05-01",
+)
 
 
 def test_a_summary_sentence_with_an_invented_number_is_left_out_and_the_reader_told(
@@ -305,20 +304,13 @@ def test_a_summary_sentence_with_an_invented_number_is_left_out_and_the_reader_t
     assert "⚠️ Left out a sentence that gives 40" in shown and "john, smith" in shown
 
 
-SHORTFALL_ARTICLE = [
-    Passage(
-        "care",
-        "care",
-        0,
-        "Councils in England face a £1.1bn shortfall this year, directors warned. Funding "
-        "for social care has fallen by £4.6bn since 2010. 31 councils replied to the survey.",
-        "Care funding gap",
-        "2015-03-25",
-        "wire",
-        "",
-        0.5,
-    )
-]
+SHORTFALL_ARTICLE = one_chunk_article(
+    "care",
+    "Councils in England face a £1.1bn shortfall this year, directors warned. Funding "
+    "for social care has fallen by £4.6bn since 2010. 31 councils replied to the survey.",
+    "Care funding gap",
+    "2015-03-25",
+)
 
 
 def test_a_decimal_the_model_breaks_with_a_space_is_made_whole_where_the_article_has_it(
