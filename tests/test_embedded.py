@@ -232,6 +232,65 @@ def test_embedded_server_answers_and_stops(
     assert not port_open(port)
 
 
+JUDGE_LIKE = [
+    {"role": "system", "content": "Answer TRUE, FALSE or UNKNOWN."},
+    {
+        "role": "user",
+        "content": "Passage: The city opened the new bridge on Monday.\n"
+        "Claim: The new bridge is open.\nAnswer:",
+    },
+]
+
+
+def _top_logprobs(chunks_or_reply: object) -> dict[str, float]:
+    """The first generated token's top alternatives, from a streamed or a whole reply."""
+    choices = [chunk.choices[0] for chunk in chunks_or_reply]  # type: ignore[attr-defined]
+    content = next(c.logprobs.content for c in choices if c.logprobs and c.logprobs.content)
+    return {alt.token: alt.logprob for alt in content[0].top_logprobs}
+
+
+@needs_model
+def test_log_probabilities_are_the_librarys_own(small_model: Path, model_cache: Path) -> None:
+    """The server computes only each batch's last logits (assistant.llm.last_token_server);
+    the first token's log-probabilities must be exactly those of llama-cpp-python's own
+    Llama with every token's logits kept, and prompt tokens' are refused, not made up."""
+    server = EmbeddedServer(small_model, alias=SMALL.alias, context=2048, log_dir=model_cache)
+    with server:
+        assert server.base_url is not None
+        client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+        name = logprobs_alias(SMALL.alias)
+        served = [
+            _top_logprobs(
+                client.chat.completions.create(
+                    model=name,
+                    messages=JUDGE_LIKE,  # type: ignore[arg-type]
+                    max_tokens=1,
+                    logprobs=True,
+                    top_logprobs=5,
+                    stream=True,
+                )
+            )
+            for _ in range(2)  # the second time, the whole prompt but its last token is cached
+        ]
+        with pytest.raises(openai.InternalServerError, match="echo"):
+            client.completions.create(
+                model=name, prompt="The bridge", max_tokens=1, logprobs=1, echo=True
+            )
+    llama_cpp = pytest.importorskip("llama_cpp")
+    reference = llama_cpp.Llama(str(small_model), n_ctx=2048, logits_all=True, verbose=False)
+    chunks = reference.create_chat_completion(
+        JUDGE_LIKE, max_tokens=1, logprobs=True, top_logprobs=5, stream=True
+    )
+    first = next(c for c in chunks if c["choices"][0].get("logprobs"))
+    expected = {
+        alt["token"]: alt["logprob"]
+        for alt in first["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+    }
+    # (A sampled token outside the top five is listed too, with its own probability.)
+    for got in served:
+        assert all(abs(got[token] - expected[token]) < 1e-4 for token in expected), (got, expected)
+
+
 @needs_model
 def test_a_crashed_server_is_restarted_on_the_same_port(
     small_model: Path, model_cache: Path

@@ -32,8 +32,10 @@ _PORT_ATTEMPTS = 3
 # probabilities, which makes reading a prompt about a third faster (a ~1,400-token prompt:
 # first token 6.4-7.0 s against 10.5 s on 2 cores). llama-cpp-python can give an answer's
 # log-probabilities only with them on (logits_all), so the stance judge asks the same model
-# under the alias with this suffix. Switching between the two reloads the model file from
-# the page cache (about 0.3 s) and drops the cached prompt prefix.
+# under the alias with this suffix (where only each batch's last token's are computed, all
+# that generated tokens' log-probabilities need: see last_token_server). Switching between
+# the two reloads the model file from the page cache (about 0.3 s) and drops the cached
+# prompt prefix.
 LOGPROBS_SUFFIX = "+logprobs"
 
 
@@ -184,7 +186,15 @@ class EmbeddedServer:
         }
 
     def command(self) -> list[str]:
-        return [self.python, "-m", "llama_cpp.server", "--config_file", str(self.config_path)]
+        # llama-cpp-python's server, loading its models so that log-probabilities cost only
+        # the last prompt token's logits (see assistant.llm.last_token_server).
+        return [
+            self.python,
+            "-m",
+            "assistant.llm.last_token_server",
+            "--config_file",
+            str(self.config_path),
+        ]
 
     # --- lifecycle ---
 
