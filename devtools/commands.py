@@ -18,7 +18,7 @@ from assistant.config import Settings
 
 if TYPE_CHECKING:
     from assistant.answer.factcheck import FactCheckEvent
-    from assistant.answer.summary_check import Omitted
+    from assistant.answer.summary_check import CheckNote
     from assistant.app.compose import ChatRuntime, Services
     from assistant.types import Event, Filters, Length
     from devtools.eval_claims import Split
@@ -99,7 +99,7 @@ class _CurrentChains:
             chain.evidence_passages, chain.min_overlap = self.judge_all, JUDGE_ALL_GATE
         return chain.check(text, filters, today)
 
-    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | CheckNote]:
         return self.chat.current().summarize.article(article_id, length)
 
 
@@ -395,9 +395,9 @@ def eval_summaries(
 ) -> None:
     """ROUGE-L of article summaries against human references, and their faithfulness to
     the article (judged without a model). Progress goes to stderr, one line per article."""
+    from assistant.answer.summary_support import FaithfulnessJudge
     from assistant.app.compose import start_chat
     from devtools.eval_summaries import (
-        FaithfulnessJudge,
         evaluate_summaries,
         format_summaries,
         ingest_articles,

@@ -17,53 +17,33 @@ scale.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-from langchain_core.embeddings import Embeddings
-
-from assistant.answer.summary_check import Omitted
+from assistant.answer.summary_check import CheckNote, Omitted, Restated
 from assistant.answer.summary_facts import (
     Facts,
     SourceFacts,
-    content_stems,
-    known_names,
-    numbers,
-    sentence_facts,
     split_sentences,
 )
+from assistant.answer.summary_support import METHOD, FaithfulnessJudge, SentenceSupport
 from assistant.errors import ConfigError
 from assistant.index.store import ArticleStore
 from assistant.ingest.sync import SyncReport, ingest_paths
-from assistant.text import words
 from assistant.types import Answer, Event, Length, Progress, Token
 
 # One rule for the halves of every benchmark: the one the claims use.
 from devtools.eval_claims import Split, in_split
 from devtools.eval_io import read_jsonl
 
-SPAN_COVERAGE = 0.7
-COSINE_THRESHOLD = 0.8
-PARAPHRASE_COVERAGE = 0.5
-PAIR_COSINE = 0.75
-METHOD = (
-    "a summary sentence is supported by one article sentence, or two adjacent ones, that "
-    "states every number and capitalized name of it and holds "
-    f">= {SPAN_COVERAGE:.0%} of its content words (stemmed, stopwords removed), or "
-    f">= {PARAPHRASE_COVERAGE:.0%} of them at cosine similarity (MiniLM) >= {COSINE_THRESHOLD}"
-    f"; two sentences need both the words and cosine >= {PAIR_COSINE}"
-)
-
 
 class ArticleSummarizer(Protocol):
     """What is measured: a SummarizeChain, or something that hands each article to one."""
 
-    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]: ...
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | CheckNote]: ...
 
 
 @dataclass(frozen=True)
@@ -135,126 +115,6 @@ def lead(text: str, n_words: int) -> str:
     return " ".join(chosen)
 
 
-# ---- faithfulness -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SentenceSupport:
-    sentence: str
-    supported: bool
-    cosine: float  # similarity to the closest span
-    overlap: float  # share of the sentence's content words (stemmed) found in that span
-    closest: str  # the article sentence, or two adjacent ones, that best supports it
-    missing: str = ""  # numbers and names of the sentence the closest span does not state
-
-
-def embed_texts(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
-    """Unit-length rows; the bundled MiniLM's array path when there is one."""
-    if not texts:
-        return np.zeros((0, 1), dtype=np.float32)
-    embed_array = getattr(embeddings, "embed_array", None)
-    if callable(embed_array):
-        return np.asarray(embed_array(texts), dtype=np.float32)
-    rows = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
-    return rows / np.clip(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12, None)
-
-
-@dataclass(frozen=True)
-class _Span:
-    text: str
-    pair: bool
-    numbers: set[str]
-    words: set[str]
-    stems: set[str]
-
-
-def _spans(source: list[str]) -> list[_Span]:
-    """Each article sentence, then each pair of adjacent ones: a summary sentence may join
-    two neighbouring facts, never facts from far apart."""
-    texts = source + [f"{a} {b}" for a, b in itertools.pairwise(source)]
-    return [
-        _Span(
-            t,
-            n >= len(source),
-            numbers(t),
-            set(words(t)),
-            set(content_stems(t)),
-        )
-        for n, t in enumerate(texts)
-    ]
-
-
-class FaithfulnessJudge:
-    """Is each sentence of a summary backed by the article? No language model involved.
-
-    A sentence is supported by one span — an article sentence or two adjacent ones — that
-    states every number and name of the sentence and holds most of its content words (or
-    somewhat fewer, when the meaning is close by embedding). Words scattered over the whole
-    article support nothing: that let reversed roles and invented causes through. Two
-    sentences must also be close in meaning to the summary sentence as a whole, or words
-    from each could pair one sentence's subject with the other's deed.
-    """
-
-    def __init__(
-        self,
-        embeddings: Embeddings,
-        coverage: float = SPAN_COVERAGE,
-        cosine_threshold: float = COSINE_THRESHOLD,
-        paraphrase_coverage: float = PARAPHRASE_COVERAGE,
-        pair_cosine: float = PAIR_COSINE,
-    ) -> None:
-        self.embeddings = embeddings
-        self.coverage = coverage
-        self.cosine_threshold = cosine_threshold
-        self.paraphrase_coverage = paraphrase_coverage
-        self.pair_cosine = pair_cosine
-        self._articles: dict[str, tuple[list[_Span], np.ndarray]] = {}
-
-    def _article(self, article: str) -> tuple[list[_Span], np.ndarray]:
-        """The article's spans and their vectors, kept: each article is judged for its
-        summary, the summary before the check, and its references."""
-        if article not in self._articles:
-            spans = _spans(split_sentences(article))
-            self._articles[article] = (spans, embed_texts(self.embeddings, [s.text for s in spans]))
-        return self._articles[article]
-
-    def _passes(self, coverage: float, cosine: float, pair: bool) -> bool:
-        if pair:
-            return coverage >= self.coverage and cosine >= self.pair_cosine
-        return coverage >= self.coverage or (
-            cosine >= self.cosine_threshold and coverage >= self.paraphrase_coverage
-        )
-
-    def judge(self, summary: str, article: str) -> list[SentenceSupport]:
-        sentences = split_sentences(summary)
-        if not sentences:
-            return []
-        spans, span_vectors = self._article(article)
-        if not spans:
-            return [SentenceSupport(sentence, False, 0.0, 0.0, "") for sentence in sentences]
-        similarity = embed_texts(self.embeddings, sentences) @ span_vectors.T
-        known = known_names(article)
-        judged = []
-        for row, sentence in enumerate(sentences):
-            facts = sentence_facts(sentence, known)
-            stems = set(content_stems(sentence))
-            best: tuple[tuple[bool, bool, float], SentenceSupport] | None = None
-            for column, span in enumerate(spans):
-                # A sentence of stopwords alone says nothing the words could check.
-                coverage = len(stems & span.stems) / len(stems) if stems else 0.0
-                cosine = float(similarity[row, column])
-                missing = Facts(facts.numbers - span.numbers, facts.names - span.words)
-                supported = not missing and self._passes(coverage, cosine, span.pair)
-                rank = (supported, not missing, coverage + cosine)
-                if best is None or rank > best[0]:
-                    support = SentenceSupport(
-                        sentence, supported, cosine, coverage, span.text, str(missing)
-                    )
-                    best = (rank, support)
-            judged.append(best[1] if best else SentenceSupport(sentence, False, 0.0, 0.0, ""))
-        return judged
-
-
 # ---- running ------------------------------------------------------------------------
 
 
@@ -268,13 +128,15 @@ class SummaryOutcome:
     sentences: list[SentenceSupport] = field(default_factory=list)
     # Numbers and names of the summary that occur nowhere in the article.
     unknown_facts: str = ""
-    # Sentences the product's check left out, and the same figures without that check.
+    # Sentences the product's check left out, and the same figures without the checks.
     left_out: list[str] = field(default_factory=list)
     unchecked_rouge_l: float = 0.0
     unchecked_supported: int = 0
     unchecked_sentences: int = 0
     unchecked_facts_in_article: bool = True
     error: str = ""
+    # Sentences the article does not clearly state, given in its own words or left out.
+    restated: list[str] = field(default_factory=list)
 
     @property
     def supported(self) -> int:
@@ -296,28 +158,37 @@ def unknown_facts(summary: str, article: str) -> str:
 @dataclass(frozen=True)
 class Summary:
     text: str  # what the reader is given
-    unchecked: str  # the model's summary before the check against the article left any out
-    left_out: list[str]
+    unchecked: str  # the model's summary as it wrote it, before the check changed any
+    left_out: list[str]  # for a number or name the article does not state
+    restated: list[str] = field(default_factory=list)  # not clearly stated by the article
 
 
 def summarize_one(chain: ArticleSummarizer, article_id: str, length: Length) -> Summary:
     answer = None
     unchecked: list[str] = []
     left_out: list[str] = []
+    restated: list[str] = []
     model_writing = True
+    replacement = False  # the next token is the article's words for a restated sentence
     for event in chain.article(article_id, length):
         if isinstance(event, Answer):
             answer = event
-        elif isinstance(event, Token) and model_writing:
+        elif isinstance(event, Token) and model_writing and not replacement:
             unchecked.append(event.text)
+        elif isinstance(event, Token):
+            replacement = False
         elif isinstance(event, Omitted):
             unchecked.append(f" {event.sentence}")
             left_out.append(event.sentence)
-        elif isinstance(event, Progress) and left_out:
+        elif isinstance(event, Restated):
+            unchecked.append(f" {event.sentence}")
+            restated.append(event.sentence)
+            replacement = bool(event.text)
+        elif isinstance(event, Progress) and (left_out or restated):
             model_writing = False  # what follows stands in for a summary wholly left out
     if answer is None:
         raise RuntimeError("the chain gave no answer")
-    return Summary(answer.text, "".join(unchecked).strip(), left_out)
+    return Summary(answer.text, "".join(unchecked).strip(), left_out, restated)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -334,7 +205,8 @@ def progress_line(number: int, total: int, outcome: SummaryOutcome) -> str:
         return f"{head} ERROR {outcome.error} ({outcome.seconds:.1f} s)"
     return (
         f"{head} ROUGE-L {outcome.rouge_l:.3f}, {outcome.supported}/{len(outcome.sentences)} "
-        f"sentences supported, {outcome.words} words, {len(outcome.left_out)} left out "
+        f"sentences supported, {outcome.words} words, {len(outcome.left_out)} left out, "
+        f"{len(outcome.restated)} restated "
         f"(unchecked: ROUGE-L {outcome.unchecked_rouge_l:.3f}, "
         f"{outcome.unchecked_supported}/{outcome.unchecked_sentences} supported), "
         f"{outcome.seconds:.1f} s"
@@ -377,6 +249,7 @@ def evaluate_summaries(
                 sum(s.supported for s in unchecked),
                 len(unchecked),
                 not unknown_facts(result.unchecked, article.text),
+                restated=result.restated,
             )
         outcomes.append(outcome)
         if progress is not None:
@@ -423,6 +296,7 @@ def score_summaries(
         "reference_faithfulness": _mean([float(s) for s in reference_support]),
         "summaries_facts_in_article": _mean([float(not o.unknown_facts) for o in done]),
         "sentences_left_out": sum(len(o.left_out) for o in done),
+        "sentences_restated": sum(len(o.restated) for o in done),
         "unchecked": {
             "rouge_l": _mean([o.unchecked_rouge_l for o in done]),
             "faithfulness": _ratio(
@@ -463,7 +337,11 @@ def format_summaries(results: dict[str, Any]) -> str:
             f"Every number and name found in the article: "
             f"{_figure(results['summaries_facts_in_article'])} of summaries",
             f"Left out by the check of names and numbers: {results['sentences_left_out']} "
-            f"sentence(s); without that check: ROUGE-L {_figure(unchecked['rouge_l'])}, "
+            f"sentence(s); given in the article's own words, or left out, as not clearly "
+            f"stated by it (the same rule as the faithfulness figure, so that figure counts "
+            f"them supported): {results.get('sentences_restated', 0)} sentence(s)",
+            f"The model's summaries as written, without either check: ROUGE-L "
+            f"{_figure(unchecked['rouge_l'])}, "
             f"{_figure(unchecked['faithfulness'])} of {unchecked['summary_sentences']} "
             f"sentences supported, every number and name in the article in "
             f"{_figure(unchecked['summaries_facts_in_article'])} of summaries",

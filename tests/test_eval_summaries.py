@@ -12,14 +12,13 @@ from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer.summary_facts import content_words
+from assistant.answer.summary_support import METHOD, FaithfulnessJudge
 from assistant.app.compose import Services, build_chains, build_services
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.index.embeddings import make_embeddings
 from devtools.eval_claims import in_split
 from devtools.eval_summaries import (
-    METHOD,
-    FaithfulnessJudge,
     ReferenceArticle,
     RougeL,
     evaluate_summaries,
@@ -224,16 +223,28 @@ def test_evaluate_summaries_with_a_fake_model(services: Services, data: Path) ->
     )
     assert (results["articles"], results["scored"], results["errors"]) == (2, 1, 1)
     assert "ERROR AssistantError" in lines[1] and lines[0].startswith("[1/2] article budget:")
-    expected = RougeL().f1(SUMMARY, articles[0].references)
+    # The stadium is nowhere in the article, and the article's sentence closest to it
+    # (the mayor's) is the one the second sentence rests on: the chain leaves it out. What
+    # the model wrote is scored too, as "unchecked".
+    shown = SUMMARY.replace(" The mayor also announced a new football stadium for the city.", "")
+    outcome = results["outcomes"][0]
+    assert outcome["summary"] == shown
+    assert outcome["restated"] == ["The mayor also announced a new football stadium for the city."]
+    assert results["sentences_restated"] == 1 and results["sentences_left_out"] == 0
+    expected = RougeL().f1(shown, articles[0].references)
     assert results["rouge_l"] == pytest.approx(expected) and 0 < expected < 1
-    assert results["faithfulness"] == pytest.approx(2 / 3)
-    assert results["summary_sentences"] == 3 and results["summaries_fully_supported"] == 0.0
-    assert results["mean_words"] == len(SUMMARY.split())
+    assert results["faithfulness"] == 1.0 and results["summaries_fully_supported"] == 1.0
+    assert results["unchecked"]["faithfulness"] == pytest.approx(2 / 3)
+    assert results["unchecked"]["rouge_l"] == pytest.approx(
+        RougeL().f1(SUMMARY, articles[0].references)
+    )
+    assert results["summary_sentences"] == 2 and results["unchecked"]["summary_sentences"] == 3
+    assert results["mean_words"] == len(shown.split())
     assert results["reference_faithfulness"] is not None
     assert 0 < results["lead_rouge_l"] < 1
-    assert results["outcomes"][0]["sentences"][2]["supported"] is False
     text = format_summaries(results)
     assert "ROUGE-L" in text and "method:" in text and "1 error(s)" in text
+    assert "left out, as not clearly stated by it" in text
 
 
 def test_eval_summaries_command(
@@ -271,4 +282,4 @@ def test_eval_summaries_command(
     expected = 1 if in_split("budget", "even") else 0
     assert only.exit_code == 0, only.output
     assert f"{expected} of {expected} articles summarized" in only.output
-    assert figures["faithfulness"] == pytest.approx(2 / 3)
+    assert figures["unchecked"]["faithfulness"] == pytest.approx(2 / 3)

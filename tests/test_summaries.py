@@ -18,10 +18,11 @@ from assistant.answer.summarize import (
     SummarizeChain,
     group_within_budget,
 )
-from assistant.answer.summary_check import Omitted
+from assistant.answer.summary_check import Omitted, Restated
 from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
-from assistant.config import PROJECT_ROOT
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.index.catalog import ArticleInfo
+from assistant.index.embeddings import make_embeddings
 from assistant.tokens import count_tokens
 from assistant.types import Answer, Filters, Passage, Progress, Retrieved, Token
 from tests.fakes.stance_model import SUPPORTS, StanceModel
@@ -59,14 +60,25 @@ class Recording(FakeListChatModel):
 
 
 def make(
-    responses: list[str], article: list[Passage], budget: int
+    responses: list[str], article: list[Passage], budget: int, embeddings: Any = None
 ) -> tuple[SummarizeChain, Recording]:
     llm = Recording(responses=responses, prompts=[])
 
     def retrieve(query: str, filters: Filters | None) -> list[Passage]:
         return article
 
-    return SummarizeChain(llm, lambda _id: article, retrieve, PROMPTS, budget, 800, 0.2), llm
+    chain = SummarizeChain(
+        llm, lambda _id: article, retrieve, PROMPTS, budget, 800, 0.2, embeddings=embeddings
+    )
+    return chain, llm
+
+
+@pytest.fixture(scope="module")
+def embeddings(cache_dir: Any) -> Any:
+    """The bundled MiniLM, which the support check reads meaning with."""
+    return make_embeddings(
+        Settings(_env_file=None, cache_dir=cache_dir, embeddings_url=None)  # type: ignore[call-arg]
+    )
 
 
 def test_short_article_is_summarized_whole_in_one_prompt(cache_dir: Any) -> None:
@@ -345,6 +357,57 @@ def test_a_faithful_summary_keeps_every_sentence(cache_dir: Any) -> None:
     chain, _ = make([summary], BUDGET_ARTICLE, 1800)
     events = list(chain.article("budget", "bullets"))
     assert not any(isinstance(e, Omitted) for e in events)
+    assert events[-1].text == summary.strip()  # type: ignore[union-attr]
+
+
+def test_a_sentence_the_article_does_not_state_gives_way_to_the_articles_words(
+    cache_dir: Any, embeddings: Any
+) -> None:
+    # No sentence of the article says that the bridge will bring tourists back: the second
+    # sentence gives way to the article's closest ones (the council's vote and the bridge's
+    # repair), less the one the first sentence already rests on. The third's closest are
+    # both shown already, so it is left out rather than showing them twice.
+    summary = (
+        "The city council approved a new budget on Tuesday. The council says the bridge "
+        "will bring tourists back to the harbour. The council approved the budget because "
+        "tourists love the bridge.\n"
+    )
+    chain, _ = make([summary], BUDGET_ARTICLE, 1800, embeddings)
+    events = list(chain.article("budget", "brief"))
+    restated = [e for e in events if isinstance(e, Restated)]
+    assert [r.sentence for r in restated] == [
+        "The council says the bridge will bring tourists back to the harbour.",
+        "The council approved the budget because tourists love the bridge.",
+    ]
+    bridge = (
+        "The budget gives 12 million dollars to repair the old harbour bridge, which was "
+        "closed in March."
+    )
+    assert restated[0].text.strip() == bridge and restated[1].text == ""
+    assert "article's own words" in restated[0].note and "Left out" in restated[1].note
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text == f"The city council approved a new budget on Tuesday. {bridge}"
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert streamed.strip() == answer.text  # what was replaced was never shown
+    # The Summarize tab says what was changed and why.
+    handler = SummaryHandler(
+        lambda: make([summary], BUDGET_ARTICLE, 1800, embeddings)[0], lambda: []
+    )
+    shown = list(handler.summarize("budget", "", "brief"))[-1]
+    assert shown.startswith(answer.text)
+    assert "⚠️ Gave the article's own words in place of a sentence" in shown
+
+
+def test_a_faithful_paraphrase_passes_the_support_check(cache_dir: Any, embeddings: Any) -> None:
+    summary = (
+        "- On Tuesday the city council approved a new budget.\n"
+        "- It gives 12 million dollars to repair the old harbour bridge.\n"
+        "- Mayor Ana Lopez said the bridge would reopen next spring.\n"
+    )
+    chain, _ = make([summary], BUDGET_ARTICLE, 1800, embeddings)
+    events = list(chain.article("budget", "bullets"))
+    assert not any(isinstance(e, Omitted | Restated) for e in events)
     assert events[-1].text == summary.strip()  # type: ignore[union-attr]
 
 

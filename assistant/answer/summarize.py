@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import date
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
@@ -16,7 +17,8 @@ from assistant.answer.length_guard import allowed_end, finished_ends
 from assistant.answer.lengths import LENGTHS
 from assistant.answer.model_errors import model_errors
 from assistant.answer.prompts import PromptSet
-from assistant.answer.summary_check import FactGate, Omitted, date_in_words
+from assistant.answer.summary_check import CheckNote, FactGate, Restated, date_in_words
+from assistant.answer.summary_support import FaithfulnessJudge
 from assistant.errors import AssistantError
 from assistant.search.retriever import relevant
 from assistant.tokens import count_tokens
@@ -37,14 +39,17 @@ NO_TOPIC_PASSAGES = (
 )
 
 
-def _release(part: str, gate: FactGate) -> Generator[Token | Omitted, None, str]:
-    """A finished sentence goes to the reader, unless it states what the article does not."""
-    omitted = gate.check(part)
-    if omitted is not None:
-        yield omitted
-        return ""
-    yield Token(part)
-    return part
+def _release(part: str, gate: FactGate) -> Generator[Token | CheckNote, None, str]:
+    """A finished sentence goes to the reader as it is, or, when the article does not
+    state it, the note of what was done, then what is shown instead (if anything)."""
+    checked = gate.check(part)
+    shown = part
+    if checked is not None:
+        yield checked
+        shown = checked.text if isinstance(checked, Restated) else ""
+    if shown:
+        yield Token(shown)
+    return shown
 
 
 def group_within_budget(passages: Sequence[Passage], budget: int) -> list[list[Passage]]:
@@ -73,8 +78,13 @@ class SummarizeChain:
         article_tokens: int,
         context_tokens: int,
         min_relevance: float,
+        embeddings: Embeddings | None = None,
     ) -> None:
+        """``embeddings``, when given, let each sentence of an article summary be held to
+        the article sentence (or two) that states it (summary_support); without them only
+        its numbers and names are checked."""
         self.article_passages = article_passages
+        self.embeddings = embeddings
         self.retrieve = retrieve
         # A whole article goes in one prompt when it fits this budget; else map-reduce.
         self.article_tokens = article_tokens
@@ -89,7 +99,7 @@ class SummarizeChain:
         self.map_chain: Runnable = prompts.map | llm | parse
         self.topic_chain: Runnable = prompts.topic | llm | parse
 
-    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | Omitted]:
+    def article(self, article_id: str, length: Length = "brief") -> Iterator[Event | CheckNote]:
         """Summarize the whole article: every chunk is read, none is sampled."""
         passages = self.article_passages(article_id)
         if not passages:
@@ -118,7 +128,9 @@ class SummarizeChain:
         # A fact the article states is not invented, even from outside the key sentences
         # the model read ("two" leaders, counted by the model, stated elsewhere).
         given = "\n".join([first.title, date_in_words(first.published), first.source, article])
-        kept = yield from self._checked_stream(inputs, length, FactGate(given))
+        support = FaithfulnessJudge(self.embeddings) if self.embeddings is not None else None
+        gate = FactGate(given, support, judged="\n".join([first.title, article]))
+        kept = yield from self._checked_stream(inputs, length, gate)
         if not kept.strip():  # every sentence was left out: the article's own words instead
             yield Progress(ALL_LEFT_OUT)
             kept = " ".join(key_sentences(article, KEY_SENTENCES, KEY_WORDS))
@@ -127,7 +139,7 @@ class SummarizeChain:
 
     def _checked_stream(
         self, inputs: dict[str, str], length: Length, gate: FactGate
-    ) -> Generator[Event | Omitted, None, str]:
+    ) -> Generator[Event | CheckNote, None, str]:
         """The model's summary, cut to the length asked for, shown sentence by sentence
         (or bullet by bullet) once each has ended and been checked against the article."""
         text, done, kept = "", 0, ""

@@ -1,6 +1,8 @@
 """Each sentence of an article summary is checked against the article before the reader
-sees it: one that gives a number or a name the article does not state is left out, and the
-reader is told what was left out and why."""
+sees it. One that gives a number or a name the article does not state is left out. One
+that no sentence of the article (or two adjacent ones) clearly states is replaced by the
+article's own closest sentence, or left out when that one is shown already. The reader is
+told what was changed and why."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.answer.summary_facts import Facts, SourceFacts
+from assistant.answer.summary_facts import Facts, SourceFacts, split_sentences
+from assistant.answer.summary_support import FaithfulnessJudge
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,35 @@ class Omitted:
         )
 
 
+@dataclass(frozen=True)
+class Restated:
+    """A summary sentence the article does not clearly state, and what is shown instead:
+    the article's closest sentence (or two adjacent ones), spacing kept, or nothing when
+    that is shown already."""
+
+    sentence: str
+    text: str
+
+    @property
+    def note(self) -> str:
+        if self.text.strip():
+            return (
+                "Gave the article's own words in place of a sentence it does not clearly "
+                f"state: “{self.sentence}”"
+            )
+        return (
+            "Left out a sentence the article does not clearly state, whose closest "
+            f"sentence in the article is shown already: “{self.sentence}”"
+        )
+
+
+# What the reader is told of a sentence the check changed.
+CheckNote = Omitted | Restated
+
+# A released part's frame: the spacing before it, a bullet mark, and the spacing after.
+_FRAME = re.compile(r"^(\s*(?:[-*•]\s+)?)(.*?)(\s*)$", re.DOTALL)
+
+
 def date_in_words(published: str) -> str:
     """ "2024-03-25" as a summary would write it ("March 25, 2024"), kept as it is too."""
     try:
@@ -41,10 +73,18 @@ _BROKEN_DECIMAL = re.compile(r"(\d+)\. (\d+)")
 
 
 class FactGate:
-    """Checks summary sentences against one article's numbers and names."""
+    """Checks summary sentences against one article: its numbers and names, and, given a
+    support judge, whether one or two adjacent sentences of it state each one."""
 
-    def __init__(self, article: str) -> None:
+    def __init__(
+        self, article: str, support: FaithfulnessJudge | None = None, judged: str = ""
+    ) -> None:
+        """``article`` is every text the summary may take facts from (title and date too);
+        ``judged``, the article's text whose sentences the support judge reads."""
         self.source = SourceFacts(article)
+        self.support = support
+        self.judged = judged or article
+        self._used: set[str] = set()  # article sentences the summary shown so far rests on
 
     def mend(self, text: str) -> str:
         """``text`` with each number broken by a space after its decimal point made whole
@@ -57,6 +97,34 @@ class FactGate:
 
         return _BROKEN_DECIMAL.sub(join, text)
 
-    def check(self, sentence: str) -> Omitted | None:
-        missing = self.source.missing(sentence)
-        return Omitted(sentence.strip(), missing) if missing else None
+    def check(self, part: str) -> Omitted | Restated | None:
+        """None when ``part`` (a sentence or bullet, with its spacing) may be shown as it
+        is; else what to do instead."""
+        missing = self.source.missing(part)
+        if missing:
+            return Omitted(part.strip(), missing)
+        return self._restated(part)
+
+    def _restated(self, part: str) -> Restated | None:
+        frame = _FRAME.match(part)
+        if self.support is None or frame is None or not frame[2]:
+            return None
+        pieces: list[str] = []
+        changed = False
+        for judged in self.support.judge(frame[2], self.judged):
+            span = split_sentences(judged.closest)
+            if judged.supported:
+                pieces.append(judged.sentence)
+            else:
+                changed = True
+                # The article's words once only: a sentence the summary already rests on
+                # is not shown again.
+                unseen = [sentence for sentence in span if sentence not in self._used]
+                if not unseen:
+                    continue
+                pieces.append(" ".join(unseen))
+            self._used.update(span)
+        if not changed:
+            return None
+        quote = " ".join(pieces)
+        return Restated(frame[2], f"{frame[1]}{quote}{frame[3]}" if quote else "")

@@ -192,7 +192,7 @@ def summarize(
     settings: Settings, article: str | None, topic: str, length: str, since: str, until: str
 ) -> None:
     """Summarize one whole article (by id or words of its title), or a topic (--topic)."""
-    from assistant.answer.summary_check import Omitted
+    from assistant.answer.summary_check import Omitted, Restated
     from assistant.app.compose import build_services, start_chat
     from assistant.app.filters import parse_filters
     from assistant.types import Answer, Progress, Token
@@ -218,7 +218,7 @@ def summarize(
                     click.echo(event.message, err=True)
                 elif isinstance(event, Token):
                     click.echo(event.text, nl=False)
-                elif isinstance(event, Omitted):
+                elif isinstance(event, Omitted | Restated):
                     omitted.append(event.note)
                 elif isinstance(event, Answer):
                     click.echo("\n")

@@ -192,6 +192,7 @@ def build_chains(
             article_tokens=_SUMMARY_ARTICLE_TOKENS,
             context_tokens=settings.context_tokens + 300,
             min_relevance=settings.min_relevance,
+            embeddings=services.embeddings,
         ),
         factcheck=FactCheckChain(
             llm,

@@ -21,7 +21,7 @@ from assistant.answer.factcheck import (
 )
 from assistant.answer.lengths import LENGTH_NAMES
 from assistant.answer.summarize import SummarizeChain
-from assistant.answer.summary_check import Omitted
+from assistant.answer.summary_check import Omitted, Restated
 from assistant.answer.weighing import certainty
 from assistant.app.filters import parse_filters
 from assistant.app.render import escape, format_sources
@@ -78,7 +78,7 @@ class SummaryHandler:
         """A topic when one is typed, else the chosen article."""
         size: Length = length if length in LENGTH_NAMES else "brief"
         text = ""
-        notes: list[str] = []  # sentences the check against the article left out
+        notes: list[str] = []  # sentences the check against the article changed
         try:
             if topic and topic.strip():
                 events: Iterator[Any] = self.chain().topic(
@@ -95,7 +95,7 @@ class SummaryHandler:
                 elif isinstance(event, Token):
                     text += event.text
                     yield escape(text)
-                elif isinstance(event, Omitted):
+                elif isinstance(event, Omitted | Restated):
                     notes.append(f"⚠️ {escape(event.note)}")
                 elif isinstance(event, Answer):
                     yield "\n\n".join(
