@@ -259,18 +259,21 @@ def test_log_probabilities_are_the_librarys_own(small_model: Path, model_cache: 
         assert server.base_url is not None
         client = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
         name = logprobs_alias(SMALL.alias)
+        # One token (the judge's request: its top alternatives found without sorting the
+        # vocabulary), the same again (the whole prompt but its last token cached), and two
+        # tokens (the library's own listing).
         served = [
             _top_logprobs(
                 client.chat.completions.create(
                     model=name,
                     messages=JUDGE_LIKE,  # type: ignore[arg-type]
-                    max_tokens=1,
+                    max_tokens=max_tokens,
                     logprobs=True,
                     top_logprobs=5,
                     stream=True,
                 )
             )
-            for _ in range(2)  # the second time, the whole prompt but its last token is cached
+            for max_tokens in (1, 1, 2)
         ]
         with pytest.raises(openai.InternalServerError, match="echo"):
             client.completions.create(
@@ -286,8 +289,10 @@ def test_log_probabilities_are_the_librarys_own(small_model: Path, model_cache: 
         alt["token"]: alt["logprob"]
         for alt in first["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
     }
-    # (A sampled token outside the top five is listed too, with its own probability.)
+    # The top five in the library's order; a sampled token outside them is listed after,
+    # with its own probability.
     for got in served:
+        assert list(got)[:5] == list(expected)[:5], (got, expected)
         assert all(abs(got[token] - expected[token]) < 1e-4 for token in expected), (got, expected)
 
 
