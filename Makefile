@@ -5,13 +5,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# llama.cpp is compiled for this machine's CPU, but without Intel AMX: its AMX matrix code
+# crashes on the first prompt of more than one token on machines that report AMX yet do not
+# let every thread use it (a general protection fault in ggml_backend_amx_mul_mat, seen on
+# virtual Xeons; ggml-org/llama.cpp#20824). AVX-512 and the rest stay on.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DCMAKE_C_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" -DCMAKE_CXX_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+endif
 
 .PHONY: install run test lint bench clean-store
 
 $(STAMP): requirements.lock pyproject.toml devtools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(PY) -m pip install --quiet --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e . -e ./devtools
 	touch $(STAMP)
 
