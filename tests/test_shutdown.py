@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.llm.local_server import SERVER_MODULE
 from devtools.loadtest import AppProcess, app_env, ask, launch_app, start_app, wait_until_up
 from devtools.scripted_model import ScriptedServer
 
@@ -93,7 +94,7 @@ def test_sigterm_stops_the_app_and_its_embedded_server_in_time(tmp_path: Path) -
     servers: list[int] = []
     try:
         wait_until_up(app)
-        servers += [p for p in children(app.process.pid) if "llama_cpp.server" in cmdline(p)]
+        servers += [p for p in children(app.process.pid) if SERVER_MODULE in cmdline(p)]
         assert len(servers) == 1, app.log_tail()
         ask_in_background(app, 2)
         time.sleep(8.0)  # the prompt is read and the answer streams (about 200 tokens/s)

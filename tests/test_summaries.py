@@ -19,7 +19,7 @@ from assistant.answer.summarize import (
     group_within_budget,
 )
 from assistant.answer.summary_check import Omitted, Restated
-from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
+from assistant.app.web.tools import CHECK_NOTE, FactCheckHandler, SummaryHandler, article_label
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.index.catalog import ArticleInfo
 from assistant.index.embeddings import make_embeddings
@@ -313,7 +313,8 @@ def test_a_summary_sentence_with_an_invented_number_is_left_out_and_the_reader_t
     handler = SummaryHandler(lambda: make([summary], BUDGET_ARTICLE, 1800)[0], lambda: [])
     shown = list(handler.summarize("budget", "", "brief"))[-1]
     assert shown.startswith("The city council approved a new budget on Tuesday.")
-    assert "⚠️ Left out a sentence that gives 40" in shown and "john, smith" in shown
+    assert f"{CHECK_NOTE} Left out a sentence that gives 40" in shown and "john, smith" in shown
+    assert "⚠️" not in shown  # the check at work, not a failure
 
 
 SHORTFALL_ARTICLE = one_chunk_article(
@@ -396,7 +397,7 @@ def test_a_sentence_the_article_does_not_state_gives_way_to_the_articles_words(
     )
     shown = list(handler.summarize("budget", "", "brief"))[-1]
     assert shown.startswith(answer.text)
-    assert "⚠️ Gave the article's own words in place of a sentence" in shown
+    assert f"{CHECK_NOTE} Gave the article's own words in place of a sentence" in shown
 
 
 def test_a_faithful_paraphrase_passes_the_support_check(cache_dir: Any, embeddings: Any) -> None:

@@ -28,6 +28,8 @@ from assistant.errors import ModelUnavailableError
 log = logging.getLogger(__name__)
 
 _PORT_ATTEMPTS = 3
+# llama-cpp-python's server, run with its models loaded as last_token_server's.
+SERVER_MODULE = "assistant.llm.last_token_server"
 # The server serves the model under two names. The plain alias computes no per-token
 # probabilities, which makes reading a prompt about a third faster (a ~1,400-token prompt:
 # first token 6.4-7.0 s against 10.5 s on 2 cores). llama-cpp-python can give an answer's
@@ -191,7 +193,7 @@ class EmbeddedServer:
         return [
             self.python,
             "-m",
-            "assistant.llm.last_token_server",
+            SERVER_MODULE,
             "--config_file",
             str(self.config_path),
         ]

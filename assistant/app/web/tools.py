@@ -34,6 +34,9 @@ from assistant.types import Answer, Length, Passage, Progress, Token
 
 log = logging.getLogger(__name__)
 
+# Marks what the summary check against the article changed; ⚠️ is kept for failures.
+CHECK_NOTE = "🔎"
+
 VERDICT_BADGES = {
     "SUPPORTED": "✅ SUPPORTED",
     "REFUTED": "❌ REFUTED",
@@ -96,7 +99,7 @@ class SummaryHandler:
                     text += event.text
                     yield escape(text)
                 elif isinstance(event, Omitted | Restated):
-                    notes.append(f"⚠️ {escape(event.note)}")
+                    notes.append(f"{CHECK_NOTE} {escape(event.note)}")
                 elif isinstance(event, Answer):
                     yield "\n\n".join(
                         x for x in (escape(event.text), *notes, _summary_sources(event)) if x
