@@ -180,6 +180,7 @@ def summarize_one(chain: ArticleSummarizer, article_id: str, length: Length) -> 
         elif isinstance(event, Omitted):
             unchecked.append(f" {event.sentence}")
             left_out.append(event.sentence)
+            replacement = bool(event.text)
         elif isinstance(event, Restated):
             unchecked.append(f" {event.sentence}")
             restated.append(event.sentence)

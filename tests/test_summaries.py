@@ -317,6 +317,32 @@ def test_a_summary_sentence_with_an_invented_number_is_left_out_and_the_reader_t
     assert "⚠️" not in shown  # the check at work, not a failure
 
 
+def test_a_sentence_with_an_invented_fact_gives_way_to_the_articles_closest_words(
+    cache_dir: Any, embeddings: Any
+) -> None:
+    # With the support judge, the sentence the model changed is shown as the article has it.
+    summary = (
+        "The city council approved a new budget on Tuesday. It gives 40 million dollars to "
+        "repair the harbour bridge. Mayor John Smith expects it to reopen next spring."
+    )
+    chain, _ = make([summary], BUDGET_ARTICLE, 1800, embeddings)
+    events = list(chain.article("budget", "brief"))
+    omitted = [e for e in events if isinstance(e, Omitted)]
+    assert [str(o.facts) for o in omitted] == ["40", "john, smith"]
+    bridge = (
+        "The budget gives 12 million dollars to repair the old harbour bridge, which was "
+        "closed in March."
+    )
+    mayor = "Mayor Ana Lopez said the bridge would reopen to traffic next spring."
+    assert [o.text.strip() for o in omitted] == [bridge, mayor]
+    assert "article's own words" in omitted[0].note and "40 million" in omitted[0].note
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    assert answer.text == f"The city council approved a new budget on Tuesday. {bridge} {mayor}"
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert streamed.strip() == answer.text and "40" not in streamed and "Smith" not in streamed
+
+
 SHORTFALL_ARTICLE = one_chunk_article(
     "care",
     "Councils in England face a £1.1bn shortfall this year, directors warned. Funding "

@@ -17,7 +17,7 @@ from assistant.answer.length_guard import allowed_end, finished_ends
 from assistant.answer.lengths import LENGTHS
 from assistant.answer.model_errors import model_errors
 from assistant.answer.prompts import PromptSet
-from assistant.answer.summary_check import CheckNote, FactGate, Restated, date_in_words
+from assistant.answer.summary_check import CheckNote, FactGate, date_in_words
 from assistant.answer.summary_support import FaithfulnessJudge
 from assistant.errors import AssistantError
 from assistant.search.retriever import relevant
@@ -46,7 +46,7 @@ def _release(part: str, gate: FactGate) -> Generator[Token | CheckNote, None, st
     shown = part
     if checked is not None:
         yield checked
-        shown = checked.text if isinstance(checked, Restated) else ""
+        shown = checked.text
     if shown:
         yield Token(shown)
     return shown

@@ -1,8 +1,8 @@
 """Each sentence of an article summary is checked against the article before the reader
-sees it. One that gives a number or a name the article does not state is left out. One
-that no sentence of the article (or two adjacent ones) clearly states is replaced by the
-article's own closest sentence, or left out when that one is shown already. The reader is
-told what was changed and why."""
+sees it. One that gives a number or a name the article does not state, or that no sentence
+of the article (or two adjacent ones) clearly states, is replaced by the article's own
+closest sentence, or left out when that one is shown already (or when there is no support
+judge to find it). The reader is told what was changed and why."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ from assistant.answer.summary_support import FaithfulnessJudge
 
 @dataclass(frozen=True)
 class Omitted:
-    """A summary sentence left out: it states facts the article does not."""
+    """A summary sentence not shown: it states facts the article does not. What is shown
+    instead, if anything: the article's closest sentence (or two adjacent ones)."""
 
     sentence: str
     facts: Facts
+    text: str = ""
 
     @property
     def note(self) -> str:
+        if self.text.strip():
+            return (
+                f"Gave the article's own words in place of a sentence that gives "
+                f"{self.facts}, which the article does not state: “{self.sentence}”"
+            )
         return (
             f"Left out a sentence that gives {self.facts}, which the article does not "
             f"state: “{self.sentence}”"
@@ -102,18 +109,31 @@ class FactGate:
         is; else what to do instead."""
         missing = self.source.missing(part)
         if missing:
-            return Omitted(part.strip(), missing)
+            # The article's closest words, which cannot hold the facts it lacks: the model
+            # most often added a detail to a sentence the article has.
+            shown = self._in_article_words(part, everything=True) or ""
+            return Omitted(part.strip(), missing, shown)
         return self._restated(part)
 
     def _restated(self, part: str) -> Restated | None:
         frame = _FRAME.match(part)
         if self.support is None or frame is None or not frame[2]:
             return None
+        shown = self._in_article_words(part, everything=False)
+        return None if shown is None else Restated(frame[2], shown)
+
+    def _in_article_words(self, part: str, everything: bool) -> str | None:
+        """``part`` with each of its sentences that the article does not clearly state (or,
+        with ``everything``, each of them) given as the article's closest sentence or two,
+        spacing kept; "" when nothing is left to show, None when nothing changed."""
+        frame = _FRAME.match(part)
+        if self.support is None or frame is None or not frame[2]:
+            return ""
         pieces: list[str] = []
         changed = False
         for judged in self.support.judge(frame[2], self.judged):
             span = split_sentences(judged.closest)
-            if judged.supported:
+            if judged.supported and not everything:
                 pieces.append(judged.sentence)
             else:
                 changed = True
@@ -127,4 +147,4 @@ class FactGate:
         if not changed:
             return None
         quote = " ".join(pieces)
-        return Restated(frame[2], f"{frame[1]}{quote}{frame[3]}" if quote else "")
+        return f"{frame[1]}{quote}{frame[3]}" if quote else ""
