@@ -19,7 +19,8 @@ from assistant.answer.summarize import (
     group_within_budget,
 )
 from assistant.answer.summary_check import Omitted, Restated
-from assistant.app.web.tools import CHECK_NOTE, FactCheckHandler, SummaryHandler, article_label
+from assistant.app.render import CHECK_NOTE
+from assistant.app.web.tools import FactCheckHandler, SummaryHandler, article_label
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.index.catalog import ArticleInfo
 from assistant.index.embeddings import make_embeddings

@@ -195,6 +195,7 @@ def summarize(
     from assistant.answer.summary_check import Omitted, Restated
     from assistant.app.compose import build_services, start_chat
     from assistant.app.filters import parse_filters
+    from assistant.app.render import CHECK_NOTE
     from assistant.types import Answer, Progress, Token
 
     with friendly_errors():
@@ -207,7 +208,7 @@ def summarize(
         chat = start_chat(settings, services)
         try:
             chain = chat.chains.summarize
-            omitted: list[str] = []
+            notes: list[str] = []  # what the check against the article changed
             events = (
                 chain.topic(topic, length, filters)  # type: ignore[arg-type]
                 if topic
@@ -219,11 +220,11 @@ def summarize(
                 elif isinstance(event, Token):
                     click.echo(event.text, nl=False)
                 elif isinstance(event, Omitted | Restated):
-                    omitted.append(event.note)
+                    notes.append(event.note)
                 elif isinstance(event, Answer):
                     click.echo("\n")
-                    for note in omitted:
-                        click.echo(f"⚠ {note}")
+                    for note in notes:
+                        click.echo(f"{CHECK_NOTE} {note}")
                     if event.cited:
                         print_sources(event)
                     elif event.passages:

@@ -9,6 +9,8 @@ import html
 from assistant.types import NOT_FOUND, Answer, Passage
 
 _EXCERPT_CHARS = 220
+# Marks what the summary check against the article changed; ⚠️ is kept for failures.
+CHECK_NOTE = "🔎"
 
 
 def escape(text: str) -> str:

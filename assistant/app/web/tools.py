@@ -24,7 +24,7 @@ from assistant.answer.summarize import SummarizeChain
 from assistant.answer.summary_check import Omitted, Restated
 from assistant.answer.weighing import certainty
 from assistant.app.filters import parse_filters
-from assistant.app.render import escape, format_sources
+from assistant.app.render import CHECK_NOTE, escape, format_sources
 from assistant.errors import AssistantError, LoadError
 from assistant.index.catalog import ArticleInfo
 from assistant.index.store import ArticleStore
@@ -33,9 +33,6 @@ from assistant.ingest.uploads import remove_article, save_uploads
 from assistant.types import Answer, Length, Passage, Progress, Token
 
 log = logging.getLogger(__name__)
-
-# Marks what the summary check against the article changed; ⚠️ is kept for failures.
-CHECK_NOTE = "🔎"
 
 VERDICT_BADGES = {
     "SUPPORTED": "✅ SUPPORTED",
