@@ -12,6 +12,7 @@ from assistant.answer.qa import EMPTY_ANSWER
 from assistant.answer.second_reading import (
     UNSETTLED,
     asks_for_one_fact,
+    lists_candidates,
     readings_agree,
     short_answer,
     tells_more_than,
@@ -62,6 +63,29 @@ def test_readings_agree_when_the_answer_names_what_the_short_reading_gave() -> N
     assert not readings_agree(answer, "Emmanuel Macron")
     assert not readings_agree(answer, "")  # no short answer agrees with nothing
     assert not readings_agree("It lasted several months [6].", "6")  # a citation is no number
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("[1] Toyota [2]. GM [3]. Ford", True),
+        ("[1] [2]. Kelsey Donohue, [3]. Dick Durbin, [4]. Pritzker.", True),
+        ("- JetBlue [1]\n- Frontier [1]", True),
+        ("Toyota [1].", False),  # one candidate is an answer
+        ("Zelenskyy spoke with Pedro Sánchez [1]. They met in Kyiv [1].", False),
+    ],
+)
+def test_an_answer_that_lists_candidates_is_told_apart(answer: str, expected: bool) -> None:
+    assert lists_candidates(answer) is expected
+
+
+def test_a_list_of_candidates_does_not_agree_with_the_one_it_includes(cache_dir: object) -> None:
+    assert not readings_agree("[1] Toyota [2]. GM [3]. Ford", "Toyota")
+    # The short reading, backed by a passage sentence about the question, is shown instead.
+    chain, _, _ = make_chain(["JetBlue [1]. Frontier [1]. Spirit [1].", "JetBlue"], [DEAL])
+    answer = list(chain.stream(QUESTION, today=date(2024, 3, 26)))[-1]
+    assert isinstance(answer, Answer) and answer.second_reading == "short"
+    assert answer.text == "JetBlue [1]."
 
 
 def test_an_answer_the_second_reading_confirms_is_shown_and_says_so(cache_dir: object) -> None:

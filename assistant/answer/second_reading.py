@@ -88,10 +88,28 @@ def _names(text: str) -> set[str]:
     return {word for name, _ in capitalized_words(text) for word in content_words(normalize(name))}
 
 
+# A sentence of at most this many words, in an answer of several such, is a candidate
+# named, not a statement: "Toyota [1]. GM [3]. Ford" lists what the passages mention.
+_CANDIDATE_WORDS = 4
+
+
+def lists_candidates(answer: str) -> bool:
+    """The answer is a list of names or phrases (two or more sentences or lines of a few
+    words each) rather than one answer: the small model's way of naming every candidate the
+    passages mention."""
+    pieces = [
+        piece
+        for piece in re.split(r"(?<=[.!?;])\s+|\n+", CITATION.sub(" ", answer))
+        if re.search(r"\w", piece)
+    ]
+    return len(pieces) >= 2 and all(len(piece.split()) <= _CANDIDATE_WORDS for piece in pieces)
+
+
 def readings_agree(answer: str, short: str) -> bool:
-    """The full answer names what the short reading answered. A short reading that gave no
-    answer, or only words of no weight, agrees with nothing."""
-    if not short or not phrase_words(short):
+    """The full answer names what the short reading answered, and is not a list of
+    candidates that merely includes it. A short reading that gave no answer, or only words
+    of no weight, agrees with nothing."""
+    if not short or not phrase_words(short) or lists_candidates(answer):
         return False
     return bool(mentioned(CITATION.sub(" ", answer), [short]))
 
