@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 # let every thread use it (a general protection fault in ggml_backend_amx_mul_mat, seen on
 # virtual Xeons; ggml-org/llama.cpp#20824). AVX-512 and the rest stay on.
 ifeq ($(shell uname -m),x86_64)
-LLAMA_CMAKE_ARGS ?= -DCMAKE_C_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" -DCMAKE_CXX_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?= -DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"
 endif
 
 .PHONY: install run test lint bench clean-store

@@ -291,6 +291,11 @@ BUDGET_ARTICLE = one_chunk_article(
     "Council passes budget",
     "2024-05-01",
 )
+# The article's sentence on the bridge: shown where summaries below get the bridge wrong.
+BUDGET_BRIDGE = (
+    "The budget gives 12 million dollars to repair the old harbour bridge, which was closed "
+    "in March."
+)
 
 
 def test_a_summary_sentence_with_an_invented_number_is_left_out_and_the_reader_told(
@@ -330,16 +335,14 @@ def test_a_sentence_with_an_invented_fact_gives_way_to_the_articles_closest_word
     events = list(chain.article("budget", "brief"))
     omitted = [e for e in events if isinstance(e, Omitted)]
     assert [str(o.facts) for o in omitted] == ["40", "john, smith"]
-    bridge = (
-        "The budget gives 12 million dollars to repair the old harbour bridge, which was "
-        "closed in March."
-    )
     mayor = "Mayor Ana Lopez said the bridge would reopen to traffic next spring."
-    assert [o.text.strip() for o in omitted] == [bridge, mayor]
+    assert [o.text.strip() for o in omitted] == [BUDGET_BRIDGE, mayor]
     assert "article's own words" in omitted[0].note and "40 million" in omitted[0].note
     answer = events[-1]
     assert isinstance(answer, Answer)
-    assert answer.text == f"The city council approved a new budget on Tuesday. {bridge} {mayor}"
+    assert (
+        answer.text == f"The city council approved a new budget on Tuesday. {BUDGET_BRIDGE} {mayor}"
+    )
     streamed = "".join(e.text for e in events if isinstance(e, Token))
     assert streamed.strip() == answer.text and "40" not in streamed and "Smith" not in streamed
 
@@ -407,15 +410,11 @@ def test_a_sentence_the_article_does_not_state_gives_way_to_the_articles_words(
         "The council says the bridge will bring tourists back to the harbour.",
         "The council approved the budget because tourists love the bridge.",
     ]
-    bridge = (
-        "The budget gives 12 million dollars to repair the old harbour bridge, which was "
-        "closed in March."
-    )
-    assert restated[0].text.strip() == bridge and restated[1].text == ""
+    assert restated[0].text.strip() == BUDGET_BRIDGE and restated[1].text == ""
     assert "article's own words" in restated[0].note and "Left out" in restated[1].note
     answer = events[-1]
     assert isinstance(answer, Answer)
-    assert answer.text == f"The city council approved a new budget on Tuesday. {bridge}"
+    assert answer.text == f"The city council approved a new budget on Tuesday. {BUDGET_BRIDGE}"
     streamed = "".join(e.text for e in events if isinstance(e, Token))
     assert streamed.strip() == answer.text  # what was replaced was never shown
     # The Summarize tab says what was changed and why.

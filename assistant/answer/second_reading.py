@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.attribution import abstains
+from assistant.answer.attribution import abstains, split_cited
 from assistant.answer.context import CITATION
 from assistant.answer.mentions import mentioned, phrase_words
 from assistant.answer.options import ListedOptions, weigh_options
@@ -99,7 +99,8 @@ def lists_candidates(answer: str) -> bool:
     passages mention."""
     pieces = [
         piece
-        for piece in re.split(r"(?<=[.!?;])\s+|\n+", CITATION.sub(" ", answer))
+        for sentence, _, _ in split_cited(answer)
+        for piece in re.split(r"(?<=;)\s+", sentence)
         if re.search(r"\w", piece)
     ]
     return len(pieces) >= 2 and all(len(piece.split()) <= _CANDIDATE_WORDS for piece in pieces)

@@ -107,28 +107,23 @@ class FactGate:
     def check(self, part: str) -> Omitted | Restated | None:
         """None when ``part`` (a sentence or bullet, with its spacing) may be shown as it
         is; else what to do instead."""
+        frame = _FRAME.match(part)
         missing = self.source.missing(part)
         if missing:
             # The article's closest words, which cannot hold the facts it lacks: the model
             # most often added a detail to a sentence the article has.
-            shown = self._in_article_words(part, everything=True) or ""
-            return Omitted(part.strip(), missing, shown)
-        return self._restated(part)
+            instead = self._in_article_words(frame, everything=True) or ""
+            return Omitted(part.strip(), missing, instead)
+        restated = self._in_article_words(frame, everything=False)
+        return None if restated is None or frame is None else Restated(frame[2], restated)
 
-    def _restated(self, part: str) -> Restated | None:
-        frame = _FRAME.match(part)
+    def _in_article_words(self, frame: re.Match[str] | None, everything: bool) -> str | None:
+        """The framed part with each of its sentences that the article does not clearly
+        state (or, with ``everything``, each of them) given as the article's closest
+        sentence or two, spacing kept; "" when nothing is left to show, None when nothing
+        changed (or there is no support judge to read the article with)."""
         if self.support is None or frame is None or not frame[2]:
             return None
-        shown = self._in_article_words(part, everything=False)
-        return None if shown is None else Restated(frame[2], shown)
-
-    def _in_article_words(self, part: str, everything: bool) -> str | None:
-        """``part`` with each of its sentences that the article does not clearly state (or,
-        with ``everything``, each of them) given as the article's closest sentence or two,
-        spacing kept; "" when nothing is left to show, None when nothing changed."""
-        frame = _FRAME.match(part)
-        if self.support is None or frame is None or not frame[2]:
-            return ""
         pieces: list[str] = []
         changed = False
         for judged in self.support.judge(frame[2], self.judged):
