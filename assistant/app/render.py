@@ -45,9 +45,9 @@ def provenance(answer: Answer, model_label: str) -> str:
         )
     if answer.second_reading == "short":
         return (
-            f"Answered by {model_label}: of what its readings of the passages named, the "
-            "passages back this most, and the quoted passage sentence names it; its full "
-            "answer did not give it alone"
+            f"Answered by {model_label} in a short reading of the passages, shown because "
+            "the quoted passage sentence names it and the passages back it over every other "
+            "reading's answer; the first reading did not"
         )
     return (
         f"Answered by {model_label}; short readings of the passages differed and the "
