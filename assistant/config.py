@@ -120,16 +120,9 @@ class Settings(BaseSettings):
     second_reading: bool = Field(
         True,
         description="Check an answer to a question that asks for one fact (who, which, "
-        "where, how many) with short readings of the same passages: the passages weigh "
-        "what the readings and the answer name, and the answer is what they back, or, "
-        "when they back nothing, a note that the articles do not settle it.",
-    )
-    short_readings: int = Field(
-        4,
-        ge=1,
-        le=16,
-        description="Short readings that check an answer to a one-fact question (each "
-        "costs a fraction of a second: the prompt stays cached).",
+        "where, how many) with a second, short reading of the same passages; when the two "
+        "name different things, show the short answer if a passage sentence about the "
+        "question names it, else say the articles do not settle it instead of answering.",
     )
     context_tokens: int = Field(
         700,

@@ -98,10 +98,9 @@ class Filters:
 Length = Literal["brief", "paragraph", "bullets", "key"]
 
 Verdict = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT ENOUGH INFO"]
-# A one-fact answer checked by short readings (answer/second_reading.py): the passages back
-# what the full answer names ("agreed"); they back none of the candidates, and the answer
-# was withheld; or they back a short reading's answer, shown instead ("short"), because
-# the full answer was empty or named something else.
+# A one-fact answer checked by a second, short reading: the readings agreed; they differed
+# and the answer was withheld; or the short reading was shown instead, because a passage
+# sentence about the question names it (the full answer was empty or named something else).
 SecondReading = Literal["agreed", "withheld", "short"]
 
 Turn = tuple[str, str]  # (question, answer)
@@ -206,7 +205,7 @@ class Answer:
     attribution: Attribution | None = None  # each sentence's supporting passages
     written: str = ""  # the model's own words, before the citations were checked
     by_model: bool = True  # False when the passages settled it without the model
-    # What the short readings of the passages made of the answer (None: not checked).
+    # What the second, short reading of the passages made of the answer (None: not checked).
     second_reading: SecondReading | None = None
 
     @property

@@ -45,7 +45,7 @@ class RecordingModel(FakeListChatModel):
 
 
 def make_chain(
-    responses: list[str], found: list[Passage], budget: int = 800, short_readings: int = 1
+    responses: list[str], found: list[Passage], budget: int = 800
 ) -> tuple[QAChain, RecordingModel, list[str]]:
     llm = RecordingModel(responses=responses, seen=[])
     queries: list[str] = []
@@ -54,16 +54,12 @@ def make_chain(
         queries.append(query)
         return found
 
-    prompts = load_prompts(PROJECT_ROOT / "prompts")
-    chain = QAChain(llm, retrieve, prompts, budget, 0.2, short_readings=short_readings)
+    chain = QAChain(llm, retrieve, load_prompts(PROJECT_ROOT / "prompts"), budget, 0.2)
     return chain, llm, queries
 
 
 def test_answer_streams_after_sources_and_collects_citations(cache_dir: object) -> None:
-    # Not checked by short readings (tests/test_second_reading.py): the answer as streamed.
-    chain, llm, _ = make_chain(
-        ["Zelenskyy spoke with Sánchez [1]."], [passage(1), passage(2)], short_readings=0
-    )
+    chain, llm, _ = make_chain(["Zelenskyy spoke with Sánchez [1]."], [passage(1), passage(2)])
     events = list(chain.stream("Who did Zelenskyy speak with?", today=date(2024, 3, 26)))
     assert isinstance(events[0], Retrieved) and len(events[0].passages) == 2
     tokens = [e.text for e in events if isinstance(e, Token)]
@@ -186,9 +182,7 @@ def test_the_as_of_date_overrides_today_in_retrieval_and_prompt(cache_dir: objec
 
 def test_shown_citations_are_checked_against_the_passages(cache_dir: object) -> None:
     chain, _, _ = make_chain(
-        ["[1]. Zelenskyy spoke with Sánchez [4]. He also met the Pope [1]."],
-        [passage(1)],
-        short_readings=0,
+        ["[1]. Zelenskyy spoke with Sánchez [4]. He also met the Pope [1]."], [passage(1)]
     )
     answer = list(chain.stream("Who did Zelenskyy speak with?"))[-1]
     assert isinstance(answer, Answer)

@@ -26,9 +26,10 @@ from assistant.answer.prompts import PromptSet
 from assistant.answer.second_reading import (
     UNSETTLED,
     asks_for_one_fact,
+    backed_short_answer,
     readings_agree,
-    settle,
     short_answer,
+    tells_more_than,
 )
 from assistant.search.retriever import relevant
 from assistant.types import (
@@ -55,9 +56,6 @@ NOTHING_FOUND = (
 EMPTY_ANSWER = "The model gave no answer this time. Ask again, or put the question another way."
 _HISTORY_TURNS = 3
 _SHORT_ANSWER_TOKENS = 24
-# Short readings are sampled, so that each may offer another candidate for the passages to
-# weigh; at the answer's own low temperature they would nearly all repeat the first.
-READING_TEMPERATURE = 0.8
 _HISTORY_ANSWER_CHARS = 400
 
 
@@ -92,24 +90,19 @@ class QAChain:
         context_tokens: int,
         min_relevance: float,
         article_tokens: int = 0,
-        short_readings: int = 1,
+        second_reading: bool = True,
     ) -> None:
-        """``short_readings``: how many short readings check an answer to a one-fact
-        question (0: none; the app sets it from its settings)."""
         self.retrieve = retrieve
         self.context_tokens = context_tokens
         self.min_relevance = min_relevance
         self.article_tokens = article_tokens  # 0: whole passages
         self.condense_chain: Runnable = prompts.condense | llm | StrOutputParser()
         self.answer_chain: Runnable = prompts.qa | llm | StrOutputParser()
-        self.short_readings = short_readings
         self.check_chain: Runnable | None = (
             prompts.check
-            | llm.bind(
-                temperature=READING_TEMPERATURE, extra_body={"max_tokens": _SHORT_ANSWER_TOKENS}
-            )
+            | llm.bind(extra_body={"max_tokens": _SHORT_ANSWER_TOKENS})
             | StrOutputParser()
-            if short_readings
+            if second_reading
             else None
         )
 
@@ -141,24 +134,24 @@ class QAChain:
         passages: list[Passage],
         wrote_nothing: bool,
     ) -> tuple[SecondReading | None, Attribution | None]:
-        """Read the passages again, several times, for the answer alone: what the passages
-        make of those answers and of the full one, and, when the full answer is not to be
-        shown, what is shown instead."""
+        """Read the passages again for the answer alone: what that made of the full answer
+        and, when the full answer is not to be shown, what is shown instead."""
         assert self.check_chain is not None
         with model_errors():
-            shorts = [
-                short_answer(self.check_chain.invoke(inputs)) for _ in range(self.short_readings)
-            ]
-        log.info("Short readings: %r", shorts)
-        written = "" if wrote_nothing else text
-        settled = settle(question, written, shorts, passages)
-        if settled is None:
-            if wrote_nothing:
-                return None, None
-            return "withheld", Attribution([CitedSentence(UNSETTLED, (), (), needs_source=False)])
-        if readings_agree(written, settled.answer):
+            short = short_answer(self.check_chain.invoke(inputs))
+        log.info("Second reading: %r", short)
+        if short and not tells_more_than(short, question):
+            # A short reading that only repeats the question ("Vladimir Zelenskyy", asked
+            # who Zelenskyy spoke with) checks nothing, and cannot stand as the answer.
+            return None, None
+        if not wrote_nothing and readings_agree(text, short):
             return "agreed", None
-        return "short", settled.attribution()
+        if backed := backed_short_answer(short, question, passages):
+            return "short", backed
+        if wrote_nothing:
+            return None, None
+        # One that finds no answer in the passages ("not stated") disagrees with any.
+        return "withheld", Attribution([CitedSentence(UNSETTLED, (), (), needs_source=False)])
 
     def _allowance(self, found: Sequence[Passage]) -> int:
         """Tokens of sentences for each article: the budget shared among the articles found,

@@ -118,13 +118,8 @@ def normalize(text: str) -> list[str]:
 
 
 def content_words(tokens: Sequence[str]) -> list[str]:
-    """The tokens less small words ("the", "of"); all of them if nothing else is left."""
-    return strict_content_words(tokens) or list(tokens)
-
-
-def strict_content_words(tokens: Sequence[str]) -> list[str]:
-    """The tokens less small words, which may leave none ("The", "It")."""
-    return [t for t in tokens if t not in _STOP]
+    kept = [t for t in tokens if t not in _STOP]
+    return kept or list(tokens)
 
 
 def numbers(tokens: Sequence[str]) -> set[str]:

@@ -163,9 +163,9 @@ def ask(
                 elif isinstance(event, Answer):
                     click.echo("\n")
                     if event.second_reading == "withheld":
-                        click.echo(f"Withdrawn after short readings:\n{event.text}\n")
+                        click.echo(f"Withdrawn after a second reading:\n{event.text}\n")
                     elif event.second_reading == "short":
-                        click.echo(f"Answered instead by a short reading:\n{event.text}\n")
+                        click.echo(f"Answered instead by a second, short reading:\n{event.text}\n")
                     elif event.written and event.text != event.written:
                         # The streamed words stay on screen; the checked version follows.
                         click.echo(f"With citations checked:\n{event.text}\n")

@@ -182,7 +182,7 @@ def build_chains(
             settings.context_tokens,
             settings.min_relevance,
             settings.article_tokens,
-            settings.short_readings if settings.second_reading else 0,
+            settings.second_reading,
         ),
         summarize=SummarizeChain(
             llm,

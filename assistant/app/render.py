@@ -39,19 +39,14 @@ def provenance(answer: Answer, model_label: str) -> str:
     if answer.second_reading is None:
         return f"Answered by {model_label}"
     if answer.second_reading == "agreed":
-        return (
-            f"Answered by {model_label}; checked by short readings of the passages: "
-            "the passages back what it names"
-        )
+        return f"Answered by {model_label}; a second, short reading of the passages agreed"
     if answer.second_reading == "short":
         return (
-            f"Answered by {model_label} in a short reading of the passages, shown because "
-            "the quoted passage sentence names it and the passages back it over every other "
-            "reading's answer; the first reading did not"
+            f"Answered by {model_label} in a second, short reading of the passages, shown "
+            "because the quoted passage sentence names it; the first reading did not"
         )
     return (
-        f"Answered by {model_label}; short readings of the passages differed and the "
-        "passages backed none, so the answer was withheld"
+        f"Answered by {model_label}; a second, short reading differed, so the answer was withheld"
     )
 
 
